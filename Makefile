@@ -1,0 +1,45 @@
+# visattn: every command a contributor or CI needs. `make test` works on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.visattn-installed
+# The machine-wide pip config may point at a local CPU-only torch wheel that PyPI's
+# torchvision cannot load; install from PyPI alone.
+PIP := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null $(PY) -m pip
+
+.PHONY: install test sync nbtest docs readme clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --progress-bar off -q --upgrade pip
+	$(PIP) install --progress-bar off -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Sync check, then every notebook, property test, docs-processing and wheel test in one pytest run.
+test: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" tools/check_sync.sh
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests -v
+
+## Export the library, regenerate README.md from nbs/index.ipynb, clean notebooks.
+sync: $(STAMP)
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && $(PY) tools/readme.py
+
+## Notebooks only, faster while writing a chapter (FLAGS="slow cuda" to include flagged cells).
+nbtest: $(STAMP)
+	VISATTN_TEST_FLAGS="$(FLAGS)" $(PY) -m pytest tests/test_notebooks.py -v
+
+readme: $(STAMP)
+	$(PY) tools/readme.py
+
+## The Quarto site where Quarto exists; otherwise nbdev's notebook processing into _proc/.
+docs: $(STAMP)
+	@if command -v quarto >/dev/null; then PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev-docs; \
+	else echo "quarto not found: running nbdev's docs processing only (output in _proc/)"; \
+	$(PY) tools/proc_docs.py . ; fi
+
+clean:
+	rm -rf _proc _docs _preview build dist *.egg-info .pytest_cache .hypothesis test-artifacts
