@@ -26,7 +26,7 @@ test: $(STAMP)
 
 ## Export the library, regenerate README.md from nbs/index.ipynb, clean notebooks.
 sync: $(STAMP)
-	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && $(PY) tools/readme.py
+	$(BIN)/nbdev-clean && $(BIN)/nbdev-export && $(PY) tools/readme.py
 
 ## Notebooks only, faster while writing a chapter (FLAGS="slow cuda" to include flagged cells).
 nbtest: $(STAMP)

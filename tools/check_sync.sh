@@ -11,7 +11,7 @@ python tools/readme.py
 after=$(snapshot)
 if [ "$before" != "$after" ]; then
   echo "OUT OF SYNC: nbdev-export / nbdev-clean / tools/readme.py changed these files:" >&2
-  diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^> /  /p' >&2
+  git status --porcelain --untracked-files=all | sed 's/^/  /' >&2
   echo "Commit the regenerated files together with the notebooks." >&2
   exit 1
 fi
