@@ -18,7 +18,7 @@ __all__ = ['PLACEMENTS', 'SHORTCUTS', 'XRESNET_LAYERS', 'ARCHS', 'attn_placement
            'BasicBlock', 'resnet_stage', 'add_stage_attn', 'CifarResNet', 'cifar_resnet', 'resnet20', 'resnet32',
            'AttnResBlock', 'XResNetAttn', 'xresnet_attn', 'timm_attn_model', 'create_model']
 
-# %% ../nbs/21_models.ipynb #d9e77c3a
+# %% ../nbs/21_models.ipynb #abb3e0fa
 PLACEMENTS = ('block', 'stage')
 
 def attn_placement(
@@ -32,7 +32,7 @@ def attn_placement(
     if place not in PLACEMENTS: raise ValueError(f"{cls!r} has placement {place!r}; expected one of {PLACEMENTS}")
     return place
 
-# %% ../nbs/21_models.ipynb #072b3980
+# %% ../nbs/21_models.ipynb #a8761b56
 class ShortcutA(nn.Module):
     "He et al.'s option A: subsample by `stride`, then append `nf - ni` zero channels; no parameters."
     def __init__(self,
@@ -48,7 +48,7 @@ class ShortcutA(nn.Module):
         x = x[:, :, ::self.stride, ::self.stride]                   # (B, ni, ⌈H/s⌉, ⌈W/s⌉)
         return F.pad(x, (0, 0, 0, 0, 0, self.nf - self.ni))          # (B, nf, ⌈H/s⌉, ⌈W/s⌉)
 
-# %% ../nbs/21_models.ipynb #8b19e9a7
+# %% ../nbs/21_models.ipynb #7c4fe23a
 def conv2d(
     ni:int, # input channels
     nf:int, # output channels
@@ -60,7 +60,7 @@ def conv2d(
     nn.init.kaiming_normal_(conv.weight, nonlinearity='relu')
     return conv
 
-# %% ../nbs/21_models.ipynb #61c92578
+# %% ../nbs/21_models.ipynb #74109420
 SHORTCUTS = ('A', 'B')
 
 def make_shortcut(
@@ -75,7 +75,7 @@ def make_shortcut(
     if kind == 'A': return ShortcutA(ni, nf, stride)
     return nn.Sequential(conv2d(ni, nf, 1, stride), nn.BatchNorm2d(nf))
 
-# %% ../nbs/21_models.ipynb #39b2028d
+# %% ../nbs/21_models.ipynb #a00b235a
 class BasicBlock(nn.Module):
     "ResNet basic block with attention on the residual branch: y = σ(A(F(x)) + S(x)) (eq. 2)."
     def __init__(self,
@@ -99,7 +99,7 @@ class BasicBlock(nn.Module):
         out = self.attn(self.bn2(self.conv2(out)))                   # A(F(x))
         return self.act2(out + self.shortcut(x))                     # eq. (2)
 
-# %% ../nbs/21_models.ipynb #c2b73980
+# %% ../nbs/21_models.ipynb #38555d23
 def resnet_stage(
     ni:int, # input channels
     nf:int, # output channels
@@ -113,7 +113,7 @@ def resnet_stage(
     return nn.Sequential(*[BasicBlock(ni if i == 0 else nf, nf, stride if i == 0 else 1, shortcut, attn_layer, **attn_kwargs)
                            for i in range(n)])
 
-# %% ../nbs/21_models.ipynb #6f2aebe5
+# %% ../nbs/21_models.ipynb #eb108875
 def add_stage_attn(
     stages:list, # the stages, each an `nn.Sequential`
     widths:list, # output channels of each stage
@@ -123,7 +123,7 @@ def add_stage_attn(
     "Append `attn_layer` to every stage but the last: BAM's bottlenecks, before each downsampling (eq. 3)."
     for stage, c in zip(stages[:-1], widths[:-1]): stage.append(create_attn(attn_layer, c, **attn_kwargs))
 
-# %% ../nbs/21_models.ipynb #a900dc2e
+# %% ../nbs/21_models.ipynb #d4a942ca
 class CifarResNet(nn.Module):
     "He et al.'s CIFAR ResNet (§4.2): 3×3 stem, 3 stages of `n` basic blocks at 16w, 32w, 64w channels, pool, linear head."
     def __init__(self,
@@ -151,7 +151,7 @@ class CifarResNet(nn.Module):
         check_fmap(x, self.in_chans, 'CifarResNet')
         return self.head(self.stages(self.stem(x)))                 # (B, K)
 
-# %% ../nbs/21_models.ipynb #0c805648
+# %% ../nbs/21_models.ipynb #012b469f
 def cifar_resnet(
     depth:int=20, # 6n + 2: 20, 32, 44, 56, 110, ...
     num_classes:int=10, # K
@@ -162,7 +162,7 @@ def cifar_resnet(
     **attn_kwargs, # passed to the attention modules
 ) -> CifarResNet:
     "He et al.'s CIFAR ResNet of `depth` = 6n + 2 layers (eq. 4), with `attn_layer` placed as its paper does."
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if check_int(depth, 'depth', 'cifar_resnet', minimum=8) and (depth - 2) % 6:
         raise ValueError(f"cifar_resnet expected depth = 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...), got {depth!r}")
     return CifarResNet((depth - 2) // 6, num_classes, in_chans, width, shortcut, attn_layer, **attn_kwargs)
 
@@ -174,7 +174,7 @@ def resnet32(**kwargs) -> CifarResNet:
     "ResNet-32 (n = 5); `kwargs` go to `cifar_resnet`."
     return cifar_resnet(32, **kwargs)
 
-# %% ../nbs/21_models.ipynb #9b2f03f5
+# %% ../nbs/21_models.ipynb #871d8bf6
 class AttnResBlock(ResBlock):
     "fastai's `ResBlock` with `attn_layer` at the end of the residual branch (eq. 2)."
     def __init__(self,
@@ -188,7 +188,7 @@ class AttnResBlock(ResBlock):
         super().__init__(expansion, ni, nf, **kwargs)
         if attn_layer is not None: self.convpath.append(create_attn(attn_layer, nf * expansion, **(attn_kwargs or {})))
 
-# %% ../nbs/21_models.ipynb #54e6a7dd
+# %% ../nbs/21_models.ipynb #3a714823
 class XResNetAttn(XResNet):
     "fastai's `XResNet` with attention in every block (eq. 2) or between stages (eq. 3), and an input check."
     def __init__(self,
@@ -213,7 +213,7 @@ class XResNetAttn(XResNet):
         check_fmap(x, self.c_in, 'XResNetAttn')
         return super().forward(x)                                    # (B, n_out)
 
-# %% ../nbs/21_models.ipynb #9b5e33e8
+# %% ../nbs/21_models.ipynb #7d7875d9
 XRESNET_LAYERS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}
 
 def xresnet_attn(
@@ -228,7 +228,7 @@ def xresnet_attn(
     if depth not in XRESNET_LAYERS: raise ValueError(f"xresnet_attn expected depth in {sorted(XRESNET_LAYERS)}, got {depth!r}")
     return XResNetAttn(1, XRESNET_LAYERS[depth], attn_layer, attn_kwargs, c_in=c_in, n_out=n_out, **kwargs)
 
-# %% ../nbs/21_models.ipynb #7dfa4ffa
+# %% ../nbs/21_models.ipynb #a4b225bd
 def timm_attn_model(
     name:str='resnet18', # a timm ResNet-family model: 'resnet18', 'resnet34', 'resnet50', ...
     attn_layer=None, # a registry name, a module class, or None
@@ -240,7 +240,7 @@ def timm_attn_model(
     if attn_placement(cls) == 'stage': raise ValueError(f"timm_attn_model places attention in blocks only; {cls!r} has placement 'stage'")
     return timm.create_model(name, block_args=dict(attn_layer=cls), **kwargs)
 
-# %% ../nbs/21_models.ipynb #4e4428ae
+# %% ../nbs/21_models.ipynb #18c75c7e
 ARCHS = {'resnet20': (cifar_resnet, 20), 'resnet32': (cifar_resnet, 32), 'xresnet18': (xresnet_attn, 18), 'xresnet34': (xresnet_attn, 34)}
 
 def create_model(
