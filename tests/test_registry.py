@@ -6,6 +6,7 @@ from hypothesis import given, strategies as st
 from torch.testing import assert_close
 
 from visattn.core import create_attn, get_attn, list_attn
+from visattn.viz import capture_attn
 
 NAMES = list_attn()
 sizes = st.integers(1, 33)
@@ -91,3 +92,17 @@ def test_wrong_input_names_expected_and_got(name):
 
 def test_unknown_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="unknown attention 'sqe'.*eca"): get_attn('sqe')
+
+
+@pytest.mark.parametrize('name', NAMES)
+@given(B=st.integers(1, 3), C=channels, H=sizes, W=sizes)
+def test_capture_sees_every_map(name, B, C, H, W):
+    "Each module reports at least one finite map that broadcasts against its input; nothing leaks outside the block."
+    m, x = make(name, C), torch.randn(B, C, H, W)
+    with torch.no_grad(), capture_attn(m) as cap: m(x)
+    assert cap.maps and all(a.name == '' and a.module is m for a in cap.maps)
+    for a in cap.maps:
+        assert torch.broadcast_shapes(a.value.shape, x.shape) == x.shape and torch.isfinite(a.value).all()
+    n = len(cap.maps)
+    with torch.no_grad(): m(x)
+    assert len(cap.maps) == n

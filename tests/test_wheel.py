@@ -20,3 +20,5 @@ def test_wheel_contains_every_exported_module(tmp_path):
     meta = next(n for n in names if n.endswith('METADATA'))
     text = zipfile.ZipFile(wheels[0]).read(meta).decode()
     assert 'Requires-Dist: torch' in text and 'License-Expression: Apache-2.0' in text
+    ep = next(n for n in names if n.endswith('entry_points.txt'))
+    assert 'visattn = visattn.cli:main_exit' in zipfile.ZipFile(wheels[0]).read(ep).decode()

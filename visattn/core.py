@@ -16,8 +16,9 @@ from torch import nn, Tensor
 from torch.utils.flop_counter import FlopCounterMode
 
 # %% auto #0
-__all__ = ['check_fmap', 'check_int', 'make_divisible', 'create_gate', 'AttnGate', 'register_attn', 'list_attn', 'get_attn',
-           'create_attn', 'count_params', 'count_flops', 'cost_table', 'sample_image', 'oriented_energy', 'show_images']
+__all__ = ['check_fmap', 'check_int', 'make_divisible', 'create_gate', 'record_attn', 'AttnGate', 'register_attn', 'list_attn',
+           'get_attn', 'create_attn', 'count_params', 'count_flops', 'cost_table', 'sample_image', 'oriented_energy',
+           'show_images']
 
 # %% ../nbs/00_core.ipynb #a64ca68a
 def check_fmap(
@@ -69,7 +70,19 @@ def create_gate(
     if isinstance(gate, str) and gate in _GATES: return _GATES[gate]()
     raise ValueError(f"expected a gate in {sorted(_GATES)} or an nn.Module, got {gate!r}")
 
-# %% ../nbs/00_core.ipynb #8f5adea9
+# %% ../nbs/00_core.ipynb #35612cfd
+_RECORDERS: list = []  # callables (module, key, value) -> None; see visattn.viz.capture_attn
+
+def record_attn(
+    module:nn.Module, # the module that computed `value`
+    key:str, # which of its maps: 'gate', 'channel', 'spatial', 'attn', ...
+    value:Tensor, # the map
+) -> Tensor:
+    "Hand `value`, the map `key` of `module`, to every active recorder; return `value` unchanged."
+    for rec in _RECORDERS: rec(module, key, value)
+    return value
+
+# %% ../nbs/00_core.ipynb #1bf4c223
 class AttnGate(nn.Module):
     "Base class: check the input, compute the map `attn(x)`, return `x * attn(x)`."
     def __init__(self, channels:int):
@@ -82,9 +95,9 @@ class AttnGate(nn.Module):
 
     def forward(self, x:Tensor) -> Tensor:
         check_fmap(x, self.channels, type(self).__name__)
-        return x * self.attn(x)
+        return x * record_attn(self, 'gate', self.attn(x))
 
-# %% ../nbs/00_core.ipynb #212cc296
+# %% ../nbs/00_core.ipynb #de4b2210
 _ATTN: dict[str, type] = {}
 _ATTN_MODULES = ('squeeze_excite', 'eca')  # chapters whose modules register themselves on import
 
@@ -102,7 +115,7 @@ def register_attn(
         return c
     return _register if cls is None else _register(cls)
 
-# %% ../nbs/00_core.ipynb #1db19f5d
+# %% ../nbs/00_core.ipynb #bfc4fc5a
 def _load_chapters():
     for m in _ATTN_MODULES: importlib.import_module(f'visattn.{m}')
 
@@ -111,7 +124,7 @@ def list_attn() -> list[str]:
     _load_chapters()
     return sorted(_ATTN)
 
-# %% ../nbs/00_core.ipynb #847f1b28
+# %% ../nbs/00_core.ipynb #0b6a390f
 def get_attn(
     attn:str|type|None, # a registered name, a module class, or None/False for no attention
 ):
@@ -125,7 +138,7 @@ def get_attn(
     if callable(attn): return attn
     raise TypeError(f"expected an attention name, a module class or None, got {type(attn).__name__}")
 
-# %% ../nbs/00_core.ipynb #00613abb
+# %% ../nbs/00_core.ipynb #ba34e0a4
 def create_attn(
     attn:str|type|None, # a registered name, a module class, or None
     channels:int, # channels of the feature map it will see
@@ -135,7 +148,7 @@ def create_attn(
     cls = get_attn(attn)
     return None if cls is None else cls(channels, **kwargs)
 
-# %% ../nbs/00_core.ipynb #28638336
+# %% ../nbs/00_core.ipynb #034b67cd
 def count_params(m:nn.Module) -> int:
     "Number of trainable parameters of `m`."
     return sum(p.numel() for p in m.parameters() if p.requires_grad)
@@ -145,7 +158,7 @@ def count_flops(m:nn.Module, *inputs) -> int:
     with torch.no_grad(), FlopCounterMode(display=False) as counter: m(*inputs)
     return counter.get_total_flops()
 
-# %% ../nbs/00_core.ipynb #d6b4ec71
+# %% ../nbs/00_core.ipynb #eb6cd108
 def cost_table(
     modules:dict, # name -> module
     x:Tensor, # the input every module sees
@@ -154,7 +167,7 @@ def cost_table(
     rows = [dict(module=k, params=count_params(m), MFLOPs=count_flops(m.eval(), x) / 1e6) for k, m in modules.items()]
     return pd.DataFrame(rows).set_index('module')
 
-# %% ../nbs/00_core.ipynb #c2ced5f5
+# %% ../nbs/00_core.ipynb #282efebd
 _SAMPLES = ('china', 'flower')
 
 def sample_image(
@@ -172,7 +185,7 @@ def sample_image(
     top, left = (img.shape[1] - size) // 2, (img.shape[2] - size) // 2
     return img[:, top:top + size, left:left + size].clamp(0, 1)  # (3, size, size)
 
-# %% ../nbs/00_core.ipynb #a0086fe2
+# %% ../nbs/00_core.ipynb #c6a4b232
 def _gauss_deriv_kernels(sigma:float, n_orient:int) -> Tensor:
     "Derivative-of-Gaussian kernels along `n_orient` directions θ = πc/n: (n_orient, 1, k, k)."
     r = math.ceil(3 * sigma)
@@ -183,7 +196,7 @@ def _gauss_deriv_kernels(sigma:float, n_orient:int) -> Tensor:
     k = torch.cos(th)[:, None, None] * gx + torch.sin(th)[:, None, None] * gy  # (n, k, k)
     return (k / k.abs().sum((1, 2), keepdim=True))[:, None]                     # (n, 1, k, k)
 
-# %% ../nbs/00_core.ipynb #a5cd7a2d
+# %% ../nbs/00_core.ipynb #d76916b3
 def oriented_energy(
     imgs:Tensor, # (B, 3, H, W) images in [0, 1]
     n_orient:int=8, # orientations per scale
@@ -199,7 +212,7 @@ def oriented_energy(
         feats.append(e / e.mean((1, 2, 3), keepdim=True).clamp_min(1e-8) - 1)   # eq. (3)
     return torch.cat(feats, 1)                                                   # (B, n·S, H, W)
 
-# %% ../nbs/00_core.ipynb #60a1e952
+# %% ../nbs/00_core.ipynb #1e9f9ee0
 def show_images(
     imgs:list, # (3, H, W) tensors in [0, 1] or (H, W) maps
     titles:list|None=None, # one title per image
