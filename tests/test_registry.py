@@ -18,8 +18,8 @@ def make(name, C):
     return create_attn(name, C).eval()
 
 
-def test_registry_has_the_channel_chapters():
-    assert {'se', 'se_var1', 'se_var2', 'se_var3', 'ese', 'eca'} <= set(NAMES)
+def test_registry_has_the_chapters():
+    assert {'se', 'se_var1', 'se_var2', 'se_var3', 'ese', 'eca', 'cbam', 'bam', 'ge'} <= set(NAMES)
     assert all(n == n.lower() for n in NAMES)
 
 
