@@ -29,10 +29,7 @@ class ChannelGate(AttnGate):
     ):
         super().__init__(channels)
         name, dd = type(self).__name__, dict(device=device, dtype=dtype)
-        if rd_channels is not None: check_int(rd_channels, 'rd_channels', name)
-        if rd_divisor is not None: check_int(rd_divisor, 'rd_divisor', name)
-        if not 0 < rd_ratio <= 1: raise ValueError(f"{name} expected 0 < rd_ratio <= 1, got {rd_ratio!r}")
-        hidden = se_hidden(self.channels, rd_ratio, rd_channels, rd_divisor)
+        hidden = se_hidden(self.channels, rd_ratio, rd_channels, rd_divisor, name)
         self.fc1 = nn.Conv2d(self.channels, hidden, 1, bias=mlp_bias, **dd)   # W₀
         self.act = act_layer()
         self.fc2 = nn.Conv2d(hidden, self.channels, 1, bias=mlp_bias, **dd)   # W₁

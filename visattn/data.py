@@ -27,8 +27,8 @@ from fastai.data.core import Transform
 
 # %% auto #0
 __all__ = ['FASHION_FILES', 'FASHION_URL', 'FASHION_CLASSES', 'DEBIAN_FASHION', 'FASHION_STATS', 'CIFAR_STATS', 'IMAGENET_STATS',
-           'read_idx', 'write_idx', 'fashion_mnist_path', 'load_fashion_mnist', 'RandomShiftFlip', 'fashion_mnist_dls',
-           'open_checked', 'folder_dls', 'cifar10_dls', 'imagenette_dls']
+           'read_idx', 'write_idx', 'fashion_mnist_path', 'tiny_fashion', 'load_fashion_mnist', 'RandomShiftFlip',
+           'fashion_mnist_dls', 'open_checked', 'folder_dls', 'cifar10_dls', 'imagenette_dls']
 
 # %% ../nbs/20_data.ipynb #69fc7362
 def read_idx(
@@ -108,7 +108,22 @@ def fashion_mnist_path(
     _download_fashion(home, url)
     return home
 
-# %% ../nbs/20_data.ipynb #dc14c4eb
+# %% ../nbs/20_data.ipynb #0132f27c
+def tiny_fashion(
+    folder:str|Path, # where to write the four files
+    n_train:int=40, # training images
+    n_test:int=20, # test images
+    seed:int=0, # seed of the random pixels
+) -> Path:
+    "Write a tiny data set in Fashion-MNIST's layout: random images, labels cycling 0–9 (for tests and offline examples)."
+    g, folder = torch.Generator().manual_seed(seed), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, n in [('train', n_train), ('t10k', n_test)]:
+        write_idx(folder / f'{name}-images-idx3-ubyte.gz', torch.randint(0, 256, (n, 28, 28), generator=g, dtype=torch.uint8))
+        write_idx(folder / f'{name}-labels-idx1-ubyte.gz', (torch.arange(n) % 10).to(torch.uint8))
+    return folder
+
+# %% ../nbs/20_data.ipynb #307b6877
 def load_fashion_mnist(
     path:str|Path|None=None, # see `fashion_mnist_path`
     download:bool=True, # see `fashion_mnist_path`
@@ -124,7 +139,7 @@ def load_fashion_mnist(
         out[split] = (x, y)
     return out
 
-# %% ../nbs/20_data.ipynb #f18c2da6
+# %% ../nbs/20_data.ipynb #92866d23
 class RandomShiftFlip(Transform):
     "Shift each image by up to `pad` pixels (zero fill) and flip it horizontally with probability `p_flip`; training set only."
     split_idx, order = 0, 20
@@ -142,7 +157,7 @@ class RandomShiftFlip(Transform):
         b, c = torch.arange(B, device=x.device)[:, None, None, None], torch.arange(C, device=x.device)[None, :, None, None]
         return xp[b, c, rows[:, None, :, None], cols[:, None, None, :]]          # (B, C, H, W)
 
-# %% ../nbs/20_data.ipynb #b2ca23a8
+# %% ../nbs/20_data.ipynb #2a9087a8
 FASHION_STATS = ([0.2860], [0.3530])
 
 class _Take:
@@ -155,7 +170,7 @@ def _subset(n:int, frac:float, g:torch.Generator) -> Tensor:
     if not 0 < frac <= 1: raise ValueError(f"expected 0 < subset <= 1, got {frac!r}")
     return torch.arange(n) if frac == 1 else torch.randperm(n, generator=g)[:max(1, round(n * frac))].sort().values
 
-# %% ../nbs/20_data.ipynb #e73e3496
+# %% ../nbs/20_data.ipynb #2b7530a8
 def fashion_mnist_dls(
     path:str|Path|None=None, # see `fashion_mnist_path`
     bs:int=128, # batch size
@@ -177,7 +192,7 @@ def fashion_mnist_dls(
     tfms = [IntToFloatTensor(), *([RandomShiftFlip()] if augment else []), Normalize.from_stats(*FASHION_STATS, cuda=False)]
     return dsets.dataloaders(bs=bs, after_batch=tfms, device=device, shuffle=True)
 
-# %% ../nbs/20_data.ipynb #ae57c9d1
+# %% ../nbs/20_data.ipynb #a41e1dc4
 def open_checked(
     fn:Path, # an image file
     size:tuple|None=None, # required (W, H), if any
@@ -189,7 +204,7 @@ def open_checked(
     if short and min(im.size) != short: raise ValueError(f"{fn}: expected a shorter side of {short} pixels, got {im.size[0]}×{im.size[1]}")
     return im
 
-# %% ../nbs/20_data.ipynb #3e1145e9
+# %% ../nbs/20_data.ipynb #edc67c94
 def _untar(url:str, name:str) -> Path:
     "fastai's `untar_data`, with an error that says what to do when the archive cannot be had."
     try: return untar_data(url)
@@ -201,7 +216,7 @@ def _folder_items(path, folders, frac, seed):
     files = get_image_files(path, folders=folders).sorted()
     return files[_subset(len(files), frac, torch.Generator().manual_seed(seed)).tolist()]
 
-# %% ../nbs/20_data.ipynb #05479719
+# %% ../nbs/20_data.ipynb #eee88345
 def folder_dls(
     path:Path, # root with one folder per split, one sub-folder per class
     valid:str, # name of the validation split's folder
@@ -223,7 +238,7 @@ def folder_dls(
                       batch_tfms=[*([Flip(p=.5)] if augment else []), Normalize.from_stats(*stats, cuda=False)])
     return block.dataloaders(path, bs=bs, seed=seed)
 
-# %% ../nbs/20_data.ipynb #ab6d851e
+# %% ../nbs/20_data.ipynb #8a1fa9d4
 CIFAR_STATS = ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616])
 IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 

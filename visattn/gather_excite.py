@@ -71,7 +71,7 @@ class GatherExcite(AttnGate):
         self.gather = ge_gather(self.channels, extent, extra_params, self.feat_size, act_layer, **dd)
         self.mlp = nn.Identity()
         if use_mlp:
-            hidden = se_hidden(self.channels, rd_ratio, rd_channels, rd_divisor)
+            hidden = se_hidden(self.channels, rd_ratio, rd_channels, rd_divisor, name)
             self.mlp = nn.Sequential(OrderedDict(fc1=nn.Conv2d(self.channels, hidden, 1, **dd), act=act_layer(),
                                                  fc2=nn.Conv2d(hidden, self.channels, 1, **dd)))   # W₁, δ, W₂
         self.gate = create_gate(gate_layer)

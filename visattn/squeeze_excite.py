@@ -19,11 +19,12 @@ def se_hidden(
     rd_ratio:float=1/16, # 1/r
     rd_channels:int|None=None, # an explicit width; overrides the ratio
     rd_divisor:int|None=None, # None: the paper's ⌊C/r⌋ (at least 1); an int: timm's `make_divisible` to this divisor
+    name:str='SqueezeExcite', # the module asking, for error messages
 ) -> int:
     "Hidden width of SE's bottleneck: `rd_channels`, the paper's ⌊C·rd_ratio⌋, or timm's rounding."
-    if rd_channels is not None: return check_int(rd_channels, 'rd_channels', 'SqueezeExcite')
-    if not 0 < rd_ratio <= 1: raise ValueError(f"SqueezeExcite expected 0 < rd_ratio <= 1, got {rd_ratio!r}")
-    if rd_divisor: return make_divisible(channels * rd_ratio, rd_divisor, round_limit=0.)
+    if rd_channels is not None: return check_int(rd_channels, 'rd_channels', name)
+    if not 0 < rd_ratio <= 1: raise ValueError(f"{name} expected 0 < rd_ratio <= 1, got {rd_ratio!r}")
+    if rd_divisor is not None: return make_divisible(channels * rd_ratio, check_int(rd_divisor, 'rd_divisor', name), round_limit=0.)
     return max(1, int(channels * rd_ratio + 1e-6))
 
 # %% ../nbs/01_squeeze_excite.ipynb #5dc3806e
