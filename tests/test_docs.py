@@ -19,6 +19,8 @@ def test_docs_processing(tmp_path):
     # every exported symbol of a chapter gets its show_doc entry
     for mod, nb in [('SqueezeExcite', '01_squeeze_excite.ipynb'), ('ECA', '02_eca.ipynb'), ('create_attn', '00_core.ipynb'),
                     ('CBAM', '03_cbam.ipynb'), ('BAM', '04_bam.ipynb'), ('GatherExcite', '05_gather_excite.ipynb'),
+                    ('SelectiveKernel', '06_selective_kernel.ipynb'), ('SplitAttn', '07_split_attn.ipynb'),
+                    ('CondConv2d', '08_cond_conv.ipynb'), ('DynamicConv2d', '09_dynamic_conv.ipynb'),
                     ('attn_learner', '22_train.ipynb'), ('capture_attn', '23_viz.ipynb'), ('main', '24_cli.ipynb')]:
         text = json.dumps(json.loads((tmp_path / '_proc' / nb).read_text()))
         assert f'### {mod}' in text, f'no show_doc entry for {mod} in {nb}'

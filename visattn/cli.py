@@ -12,10 +12,9 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import torch
-from .core import list_attn
 from .data import fashion_mnist_dls, cifar10_dls, imagenette_dls, FASHION_CLASSES
 from .models import ARCHS
-from .train import attn_name, compare_attn, plot_compare
+from .train import attn_name, compare_attn, mechanisms, plot_compare
 from .viz import capture_attn, class_channel_weights, spatial_plane, show_overlay, _display_images
 
 # %% auto #0
@@ -108,7 +107,7 @@ def _compare(a) -> int:
     return 0
 
 def _list() -> int:
-    print(f"data sets:     {', '.join(DATASETS)}\narchitectures: {', '.join(ARCHS)}, timm:<name>\nattention:     none, {', '.join(list_attn())}")
+    print(f"data sets:     {', '.join(DATASETS)}\narchitectures: {', '.join(ARCHS)}, timm:<name>\nattention:     {', '.join(mechanisms())}")
     return 0
 
 # %% ../nbs/24_cli.ipynb #b3379457

@@ -6,6 +6,7 @@ Docs: https://visattn.github.io/visattn/models.html.md"""
 
 # %% ../nbs/21_models.ipynb #a3b44072
 from __future__ import annotations
+import importlib
 from functools import partial
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -14,17 +15,23 @@ from fastai.vision.models.xresnet import XResNet
 from .core import check_fmap, check_int, create_attn, get_attn
 
 # %% auto #0
-__all__ = ['PLACEMENTS', 'SHORTCUTS', 'XRESNET_LAYERS', 'ARCHS', 'attn_placement', 'ShortcutA', 'conv2d', 'make_shortcut',
-           'BasicBlock', 'resnet_stage', 'add_stage_attn', 'CifarResNet', 'cifar_resnet', 'resnet20', 'resnet32',
-           'AttnResBlock', 'XResNetAttn', 'xresnet_attn', 'timm_attn_model', 'create_model']
+__all__ = ['PLACEMENTS', 'CONV_LAYERS', 'SHORTCUTS', 'XRESNET_LAYERS', 'ARCHS', 'attn_placement', 'ShortcutA', 'conv2d',
+           'make_shortcut', 'get_conv_layer', 'conv3x3', 'BasicBlock', 'resnet_stage', 'add_stage_attn', 'CifarResNet',
+           'cifar_resnet', 'resnet20', 'resnet32', 'AttnResBlock', 'XResNetAttn', 'xresnet_attn', 'timm_attn_model',
+           'create_model']
 
 # %% ../nbs/21_models.ipynb #abb3e0fa
-PLACEMENTS = ('block', 'stage')
+PLACEMENTS = ('block', 'stage', 'conv')
+# mechanisms that replace a block's 3×3 convolution: name -> (visattn module, class, arguments of a 3×3 'same' conv)
+CONV_LAYERS = {'sk': ('selective_kernel', 'SelectiveKernel', {}), 'splat': ('split_attn', 'SplitAttn', {}),
+               'cond_conv': ('cond_conv', 'CondConv2d', dict(kernel_size=3, padding=1, bias=False)),
+               'dynamic_conv': ('dynamic_conv', 'DynamicConv2d', dict(kernel_size=3, padding=1, bias=False))}
 
 def attn_placement(
-    attn, # a registry name, a module class, a `functools.partial` of one, or None
+    attn, # a registry name, a name in `CONV_LAYERS`, a module class, a `functools.partial` of one, or None
 ) -> str|None:
-    "Where `attn` goes in a ResNet: its class's `placement` ('block' if unset, eq. 2; 'stage', eq. 3); None for no attention."
+    "Where `attn` goes in a ResNet: its class's `placement` ('block' if unset, eq. 2; 'stage', eq. 3; 'conv'); None for no attention."
+    if isinstance(attn, str) and attn.lower() in CONV_LAYERS: return 'conv'
     cls = get_attn(attn)
     while isinstance(cls, partial) and not hasattr(cls, 'placement'): cls = cls.func
     if cls is None: return None
@@ -75,6 +82,31 @@ def make_shortcut(
     if kind == 'A': return ShortcutA(ni, nf, stride)
     return nn.Sequential(conv2d(ni, nf, 1, stride), nn.BatchNorm2d(nf))
 
+# %% ../nbs/21_models.ipynb #af8ccb79
+def get_conv_layer(
+    conv_layer, # None (plain convolution), a name in `CONV_LAYERS`, or a class or partial called as `conv_layer(ni, nf, stride=s)`
+):
+    "The factory `(ni, nf, stride=s) -> nn.Module` for a block's 3×3 convolutions; None for the plain `conv2d`."
+    if conv_layer is None: return None
+    if isinstance(conv_layer, str):
+        conv_layer = conv_layer.lower()
+        if conv_layer not in CONV_LAYERS: raise ValueError(f"unknown conv_layer {conv_layer!r}; expected one of: {', '.join(CONV_LAYERS)}")
+        module, cls, kwargs = CONV_LAYERS[conv_layer]
+        return partial(getattr(importlib.import_module(f'visattn.{module}'), cls), **kwargs)
+    if callable(conv_layer): return conv_layer
+    raise TypeError(f"expected conv_layer to be None, a name in CONV_LAYERS or a callable, got {type(conv_layer).__name__}")
+
+# %% ../nbs/21_models.ipynb #0cf2c004
+def conv3x3(
+    ni:int, # input channels
+    nf:int, # output channels
+    stride:int=1, # stride
+    conv_layer=None, # None: `conv2d`; else see `get_conv_layer`
+) -> nn.Module:
+    "A block's 3×3 convolution: the plain He-initialised `conv2d`, or `conv_layer(ni, nf, stride=stride)`."
+    factory = get_conv_layer(conv_layer)
+    return conv2d(ni, nf, 3, stride) if factory is None else factory(ni, nf, stride=stride)
+
 # %% ../nbs/21_models.ipynb #a00b235a
 class BasicBlock(nn.Module):
     "ResNet basic block with attention on the residual branch: y = σ(A(F(x)) + S(x)) (eq. 2)."
@@ -84,11 +116,12 @@ class BasicBlock(nn.Module):
         stride:int=1, # stride of the first conv
         shortcut:str='B', # 'A' or 'B', see `make_shortcut`
         attn_layer=None, # A: a registry name, a module class, or None
+        conv_layer=None, # the two 3×3 convolutions: None (plain), a name in `CONV_LAYERS`, a class or partial
         **attn_kwargs, # passed to the attention module
     ):
         super().__init__()
-        self.conv1, self.bn1, self.act1 = conv2d(ni, nf, 3, stride), nn.BatchNorm2d(nf), nn.ReLU(inplace=True)
-        self.conv2, self.bn2 = conv2d(nf, nf, 3), nn.BatchNorm2d(nf)
+        self.conv1, self.bn1, self.act1 = conv3x3(ni, nf, stride, conv_layer), nn.BatchNorm2d(nf), nn.ReLU(inplace=True)
+        self.conv2, self.bn2 = conv3x3(nf, nf, 1, conv_layer), nn.BatchNorm2d(nf)
         attn = create_attn(attn_layer, nf, **attn_kwargs)
         self.attn = nn.Identity() if attn is None else attn
         self.shortcut = make_shortcut(ni, nf, stride, shortcut)
@@ -107,10 +140,11 @@ def resnet_stage(
     stride:int=1, # stride of the first block
     shortcut:str='B', # 'A' or 'B'
     attn_layer=None, # attention in every block, or None
+    conv_layer=None, # the blocks' 3×3 convolutions, see `get_conv_layer`
     **attn_kwargs, # passed to the attention modules
 ) -> nn.Sequential:
     "`n` independent `BasicBlock`s from `ni` to `nf` channels, the first with `stride`."
-    return nn.Sequential(*[BasicBlock(ni if i == 0 else nf, nf, stride if i == 0 else 1, shortcut, attn_layer, **attn_kwargs)
+    return nn.Sequential(*[BasicBlock(ni if i == 0 else nf, nf, stride if i == 0 else 1, shortcut, attn_layer, conv_layer, **attn_kwargs)
                            for i in range(n)])
 
 # %% ../nbs/21_models.ipynb #eb108875
@@ -133,6 +167,7 @@ class CifarResNet(nn.Module):
         width:int=1, # w, the width multiplier
         shortcut:str='B', # 'A' (the paper) or 'B' (projections), see `make_shortcut`
         attn_layer=None, # a registry name, a module class, or None
+        conv_layer=None, # the blocks' 3×3 convolutions: None (plain), a name in `CONV_LAYERS`, a class or partial
         **attn_kwargs, # passed to the attention modules
     ):
         super().__init__()
@@ -140,9 +175,12 @@ class CifarResNet(nn.Module):
         self.in_chans, n = check_int(in_chans, 'in_chans', 'CifarResNet'), check_int(n, 'n', 'CifarResNet')
         w = check_int(width, 'width', 'CifarResNet')
         widths, place = [16 * w, 32 * w, 64 * w], attn_placement(attn_layer)              # C_1, C_2, C_3
+        if place == 'conv':                                         # the mechanism is the blocks' 3×3 convolution
+            if conv_layer is not None: raise ValueError(f"CifarResNet got attn_layer {attn_layer!r}, which replaces the 3×3 convolutions, and conv_layer {conv_layer!r}; expected one of them")
+            conv_layer, attn_kwargs = partial(get_conv_layer(attn_layer), **attn_kwargs), {}
         self.stem = nn.Sequential(conv2d(in_chans, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
         block_attn = attn_layer if place == 'block' else None
-        self.stages = nn.Sequential(*[resnet_stage(ni, nf, n, 1 if s == 0 else 2, shortcut, block_attn, **attn_kwargs)
+        self.stages = nn.Sequential(*[resnet_stage(ni, nf, n, 1 if s == 0 else 2, shortcut, block_attn, conv_layer, **attn_kwargs)
                                       for s, (ni, nf) in enumerate(zip(widths[:1] + widths[:-1], widths))])
         if place == 'stage': add_stage_attn(self.stages, widths, attn_layer, **attn_kwargs)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(widths[-1], num_classes))
@@ -159,12 +197,13 @@ def cifar_resnet(
     width:int=1, # w, the width multiplier
     shortcut:str='B', # 'A' (the paper) or 'B' (projections)
     attn_layer=None, # a registry name, a module class, or None
+    conv_layer=None, # the blocks' 3×3 convolutions, see `get_conv_layer`
     **attn_kwargs, # passed to the attention modules
 ) -> CifarResNet:
     "He et al.'s CIFAR ResNet of `depth` = 6n + 2 layers (eq. 4), with `attn_layer` placed as its paper does."
     if check_int(depth, 'depth', 'cifar_resnet', minimum=8) and (depth - 2) % 6:
         raise ValueError(f"cifar_resnet expected depth = 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...), got {depth!r}")
-    return CifarResNet((depth - 2) // 6, num_classes, in_chans, width, shortcut, attn_layer, **attn_kwargs)
+    return CifarResNet((depth - 2) // 6, num_classes, in_chans, width, shortcut, attn_layer, conv_layer, **attn_kwargs)
 
 def resnet20(**kwargs) -> CifarResNet:
     "ResNet-20 (n = 3); `kwargs` go to `cifar_resnet`."
@@ -199,6 +238,7 @@ class XResNetAttn(XResNet):
         c_in:int=3, # input channels
         **kwargs, # passed to `XResNet`
     ):
+        if attn_placement(attn_layer) == 'conv': raise ValueError(f"XResNetAttn expected attention that gates blocks or stages, got {attn_layer!r}, which replaces 3×3 convolutions (the CIFAR ResNets take it)")
         self.attn_layer, self.attn_kwargs, self.c_in = get_attn(attn_layer), attn_kwargs or {}, check_int(c_in, 'c_in', 'XResNetAttn')
         super().__init__(AttnResBlock, expansion, layers, c_in=c_in, **kwargs)
 
@@ -236,6 +276,7 @@ def timm_attn_model(
 ) -> nn.Module:
     "timm's `name` with `attn_layer` in every block, via `block_args=dict(attn_layer=...)`."
     import timm
+    if attn_placement(attn_layer) == 'conv': raise ValueError(f"timm_attn_model places attention in blocks only; {attn_layer!r} replaces 3×3 convolutions (timm builds those as its own models: skresnet18, resnest14d, ...)")
     cls = get_attn(attn_layer)
     if attn_placement(cls) == 'stage': raise ValueError(f"timm_attn_model places attention in blocks only; {cls!r} has placement 'stage'")
     return timm.create_model(name, block_args=dict(attn_layer=cls), **kwargs)
@@ -248,11 +289,15 @@ def create_model(
     attn_layer=None, # a registry name, a module class, or None
     num_classes:int=10, # classes
     in_chans:int=1, # input channels: 1 for Fashion-MNIST, 3 for CIFAR-10
+    conv_layer=None, # the 3×3 convolutions of the CIFAR ResNets' blocks, see `get_conv_layer`
     **kwargs, # passed to the builder
 ) -> nn.Module:
-    "A classifier `arch` with `attn_layer` placed as its paper does."
+    "A classifier `arch` with `attn_layer` placed as its paper does (and, for the CIFAR ResNets, `conv_layer` as their 3×3 convolutions)."
+    cifar = [a for a, (build, _) in ARCHS.items() if build is cifar_resnet]
+    if conv_layer is not None and arch not in cifar: raise ValueError(f"create_model takes conv_layer for {', '.join(cifar)} only, got arch {arch!r}")
     if isinstance(arch, str) and arch.startswith('timm:') and len(arch) > 5:
         return timm_attn_model(arch[5:], attn_layer, num_classes=num_classes, in_chans=in_chans, **kwargs)
     if arch not in ARCHS: raise ValueError(f"unknown arch {arch!r}; expected one of: {', '.join(ARCHS)}, or 'timm:<name>'")
     build, depth = ARCHS[arch]
+    if arch in cifar: kwargs['conv_layer'] = conv_layer
     return build(depth, num_classes, in_chans, attn_layer=attn_layer, **kwargs)

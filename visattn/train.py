@@ -28,21 +28,25 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed, find_bs
 from .core import count_params, count_flops, get_attn, list_attn, _ATTN
-from .models import create_model
+from .models import create_model, CONV_LAYERS
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'attn_name', 'Throughput', 'attn_learner', 'save_checkpoint', 'load_checkpoint', 'Comparison',
-           'compare_attn', 'plot_compare']
+__all__ = ['CKPT_FORMAT', 'mechanisms', 'attn_name', 'Throughput', 'attn_learner', 'save_checkpoint', 'load_checkpoint',
+           'Comparison', 'compare_attn', 'plot_compare']
 
 # %% ../nbs/22_train.ipynb #cc3bf387
+def mechanisms() -> list[str]:
+    "Every name a learner takes: 'none', the registry, and the convolutions of `CONV_LAYERS` the registry lacks."
+    names = list_attn()
+    return ['none', *names, *(n for n in CONV_LAYERS if n not in names)]
+
 def attn_name(
-    attn:str|type|None, # 'none', None, a registered name or a registered class
+    attn:str|type|None, # 'none', None, a name from `mechanisms()` or a registered class
 ) -> str:
-    "The registry name of `attn` ('none' for no attention); ValueError for names the registry does not know."
+    "The name of `attn` ('none' for no attention); ValueError for names `mechanisms()` does not list."
     if attn is None or (isinstance(attn, str) and attn.lower() == 'none'): return 'none'
     if isinstance(attn, str):
-        try: get_attn(attn)
-        except ValueError: raise ValueError(f"unknown attention {attn!r}; expected one of: none, {', '.join(list_attn())}") from None
+        if attn.lower() not in mechanisms(): raise ValueError(f"unknown attention {attn!r}; expected one of: {', '.join(mechanisms())}")
         return attn.lower()
     for name, cls in _ATTN.items():
         if cls is attn: return name
