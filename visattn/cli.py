@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--subset', type=float, default=1., help='fraction of each split to use, in (0, 1] (default: 1)')
     c.add_argument('--seeds', type=int, default=1, help='seeds per mechanism (default: 1)')
     c.add_argument('--arch', default=None, help=f"architecture: {', '.join(ARCHS)} or timm:<name> (default: resnet20; xresnet18 for imagenette)")
-    c.add_argument('--lr', type=float, default=3e-3, help='peak learning rate (default: 3e-3)')
+    c.add_argument('--lr', type=float, default=1e-2, help='peak learning rate (default: 1e-2)')
     c.add_argument('--bs', type=int, default=None, help="batch size (default: the data set's)")
     c.add_argument('--path', default=None, help='folder holding the data set (default: look in the usual places, download if missing)')
     c.add_argument('--checkpoints', default=None, help="save the first seed's model of each mechanism there")

@@ -175,7 +175,7 @@ def compare_attn(
     epochs:int=5, # epochs of one-cycle training per run
     seeds=3, # an int (that many seeds from 0) or a list of seeds
     arch:str='resnet20', # see `visattn.models.create_model`
-    lr:float=3e-3, # peak learning rate of the one-cycle schedule
+    lr:float=1e-2, # peak learning rate of the one-cycle schedule
     checkpoint_dir:str|Path|None=None, # save the first seed of each mechanism there as '<attn>.pt'
     progress:bool=True, # fastprogress bars and per-epoch tables
     **kwargs, # passed to `attn_learner`
