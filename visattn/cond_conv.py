@@ -57,7 +57,7 @@ def _conv_padding(padding, stride:tuple, name:str):
     if padding == 'same' and stride != (1, 1): raise ValueError(f"{name} expected stride 1 with padding='same', got stride {stride}")
     return padding
 
-# %% ../nbs/08_cond_conv.ipynb #1dd07cfb
+# %% ../nbs/08_cond_conv.ipynb #263ca482
 class ExpertConv2d(nn.Module):
     "Base of convolutions with a per-sample mixture of n expert kernels, W(x) = Σ_i r_i(x) W_i (eqs. 9.2–9.4); subclasses define `routing`."
     placement = 'conv'  # replaces a block's 3×3 convolution (see the models chapter)

@@ -18,14 +18,17 @@ def se_hidden(
     channels:int, # C
     rd_ratio:float=1/16, # 1/r
     rd_channels:int|None=None, # an explicit width; overrides the ratio
-    rd_divisor:int|None=None, # None: the paper's ⌊C/r⌋ (at least 1); an int: timm's `make_divisible` to this divisor
+    rd_divisor:int|None=None, # None: the paper's ⌊C/r⌋; an int: timm's `make_divisible` to this divisor
     name:str='SqueezeExcite', # the module asking, for error messages
+    min_channels:int=1, # the width never goes below this (SK's and SplAt's L = 32 reuse this function)
+    round_limit:float=0., # `make_divisible`'s ρ: timm uses 0 for SE, its default 0.9 for SK and SplAt
 ) -> int:
-    "Hidden width of SE's bottleneck: `rd_channels`, the paper's ⌊C·rd_ratio⌋, or timm's rounding."
+    "Hidden width of SE's bottleneck: `rd_channels`, or max(the paper's ⌊C·rd_ratio⌋ or timm's rounding, `min_channels`)."
     if rd_channels is not None: return check_int(rd_channels, 'rd_channels', name)
     if not 0 < rd_ratio <= 1: raise ValueError(f"{name} expected 0 < rd_ratio <= 1, got {rd_ratio!r}")
-    if rd_divisor is not None: return make_divisible(channels * rd_ratio, check_int(rd_divisor, 'rd_divisor', name), round_limit=0.)
-    return max(1, int(channels * rd_ratio + 1e-6))
+    floor = check_int(min_channels, 'min_rd_channels', name)
+    if rd_divisor is not None: return max(floor, make_divisible(channels * rd_ratio, check_int(rd_divisor, 'rd_divisor', name), round_limit=round_limit))
+    return max(floor, int(channels * rd_ratio + 1e-6))
 
 # %% ../nbs/01_squeeze_excite.ipynb #5dc3806e
 @register_attn('se')

@@ -16,7 +16,7 @@ from .core import _RECORDERS
 
 # %% auto #0
 __all__ = ['AttnMap', 'capture_attn', 'plot_channel_weights', 'spatial_plane', 'show_overlay', 'class_channel_weights',
-           'plot_class_weights', 'show_attn']
+           'plot_class_weights', 'plot_class_routing', 'show_attn']
 
 # %% ../nbs/23_viz.ipynb #9f59e202
 @dataclass
@@ -100,15 +100,16 @@ def show_overlay(
     ax.axis('off')
     if title: ax.set_title(title, fontsize=9)
 
-# %% ../nbs/23_viz.ipynb #157e4655
+# %% ../nbs/23_viz.ipynb #1c884fc1
 @torch.no_grad()
 def class_channel_weights(
     model:nn.Module,
     dl, # yields (images, labels)
     num_classes:int,
     max_batches:int|None=None,
+    key:str|None=None, # the maps reported under this key, of any kind (e.g. 'routing'); None: every channel map
 ) -> dict[str, Tensor]:
-    "Mean channel weights per class: name of each channel map -> (num_classes, C)."
+    "Mean channel weights (or `key` maps, flattened) per class: name of each map's module -> (num_classes, n)."
     model.eval()
     sums, counts = {}, torch.zeros(num_classes)
     for i, (xb, yb) in enumerate(dl):
@@ -116,12 +117,16 @@ def class_channel_weights(
         with capture_attn(model) as cap: model(xb)
         onehot = F.one_hot(yb.as_subclass(Tensor).cpu().long(), num_classes).float()           # (B, K)
         counts += onehot.sum(0)
-        for m in cap.of_kind('channel'):
-            sums[m.name] = sums.get(m.name, 0) + onehot.T @ m.value.flatten(1)   # (K, C)
-    if not sums: raise ValueError(f"{type(model).__name__} computed no channel maps")
+        for m in (cap.of_kind('channel') if key is None else [m for m in cap.maps if m.key == key]):
+            sums[m.name] = sums.get(m.name, 0) + onehot.T @ m.value.flatten(1)   # (K, n)
+    if not sums: raise ValueError(f"{type(model).__name__} computed no {'channel maps' if key is None else f'maps under key {key!r}'}")
     return {k: v / counts.clamp(min=1)[:, None] for k, v in sums.items()}
 
-# %% ../nbs/23_viz.ipynb #f740cc91
+# %% ../nbs/23_viz.ipynb #fc3af23c
+def _default_layers(names:list[str]) -> list[str]:
+    "The first, middle and last of `names`, without repeats."
+    return list(dict.fromkeys([names[0], names[len(names) // 2], names[-1]]))
+
 def plot_class_weights(
     cw:dict[str, Tensor], # from `class_channel_weights`
     classes:list[str], # class names
@@ -129,8 +134,7 @@ def plot_class_weights(
     show:list[int]|None=None, # which classes to draw; default: all
 ) -> plt.Figure:
     "Per-class mean channel weights, one panel per layer, one line per class (SE paper, figure 6)."
-    names = list(cw)
-    layers = layers or list(dict.fromkeys([names[0], names[len(names) // 2], names[-1]]))
+    layers = layers or _default_layers(list(cw))
     show = range(len(classes)) if show is None else show
     fig, axs = plt.subplots(1, len(layers), figsize=(4.2 * len(layers), 3), squeeze=False)
     for ax, name in zip(axs[0], layers):
@@ -140,7 +144,24 @@ def plot_class_weights(
     fig.tight_layout()
     return fig
 
-# %% ../nbs/23_viz.ipynb #4791801a
+# %% ../nbs/23_viz.ipynb #97713de6
+def plot_class_routing(
+    cw:dict[str, Tensor], # from `class_channel_weights(..., key='routing')`: (num_classes, experts) per layer
+    classes:list[str], # class names
+    layers:list[str]|None=None, # which layers; default: first, middle and last
+) -> plt.Figure:
+    "Per-class mean routing weights, one class × expert heat map per layer (CondConv, dynamic convolution)."
+    layers = layers or _default_layers(list(cw))
+    fig, axs = plt.subplots(1, len(layers), figsize=(4 * len(layers), 3.6), squeeze=False)
+    for ax, name in zip(axs[0], layers):
+        w = cw[name]                                                  # (K, n)
+        im = ax.imshow(w.numpy(), cmap='viridis', aspect='auto')
+        ax.set_xticks(range(w.shape[1]), [str(i + 1) for i in range(w.shape[1])]); ax.set_xlabel('expert')
+        ax.set_yticks(range(len(classes)), classes, fontsize=7); ax.set_title(name, fontsize=9); fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/23_viz.ipynb #b78a7bda
 def _display_images(dl, xb:Tensor) -> Tensor:
     "Images of a batch back in [0, 1] for display: (B, H, W) or (B, 3, H, W)."
     img = dl.decode((xb,))[0].float().cpu()
