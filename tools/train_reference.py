@@ -3,6 +3,7 @@ chapter and the checkpoints the chapters load. Resumable: each (mechanism, seed)
 results/<data>/runs/ as soon as it ends and is skipped when run again; the table covers every recorded run.
 
     python tools/train_reference.py --attn none,se,eca --epochs 6 --seeds 3
+    python tools/train_reference.py --attn "ge(extent=2, extra_params=True)" --seeds 1
 """
 import argparse, json, platform, time
 from pathlib import Path
@@ -10,13 +11,13 @@ import pandas as pd
 import torch
 from visattn.data import fashion_mnist_dls
 from visattn.core import list_attn, _ATTN
-from visattn.train import compare_attn, attn_name, _summarise
+from visattn.train import compare_attn, attn_spec, _split_specs, mechanisms, _summarise
 
-def _order(name:str) -> int:
-    "Baseline first, then the mechanisms in the order of the book's chapters."
+def _order(label:str) -> str:
+    "Baseline first, then the mechanisms in the order of the book's chapters, each before its variants."
     list_attn()                      # imports every chapter, which registers in book order
-    book = ['none', *_ATTN]
-    return book.index(name) if name in book else len(book)
+    book, name = ['none', *_ATTN, *mechanisms()], attn_spec(label)[0]
+    return f'{book.index(name):03d} {label}'
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,7 +30,7 @@ def main():
     p.add_argument('--results', default='results/fashion_mnist')
     p.add_argument('--checkpoints', default='checkpoints/fashion_mnist')
     a = p.parse_args()
-    names = [attn_name(n) for n in a.attn.split(',')]
+    names = [attn_spec(n)[2] for n in _split_specs(a.attn)]
     out = Path(a.results); (out / 'runs').mkdir(parents=True, exist_ok=True)
     dls = fashion_mnist_dls(bs=128, download=False, augment=a.augment)
     for seed in range(a.seeds):  # seed 0 of every mechanism first: its checkpoints are what the chapters show

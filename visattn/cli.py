@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import torch
 from .data import fashion_mnist_dls, cifar10_dls, imagenette_dls, FASHION_CLASSES
 from .models import ARCHS
-from .train import attn_name, compare_attn, mechanisms, plot_compare
+from .train import attn_spec, _split_specs, compare_attn, mechanisms, plot_compare
 from .viz import capture_attn, class_channel_weights, spatial_plane, show_overlay, _display_images
 
 # %% auto #0
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser('compare', help='train models with different attention mechanisms and compare them',
                        description='Train one model per mechanism and seed with one recipe; write a table and figures.')
     c.add_argument('--data', default='fashion_mnist', help=f"data set: {', '.join(DATASETS)} (default: fashion_mnist)")
-    c.add_argument('--attn', default='none,se,eca', help="comma-separated mechanisms, 'none' for the baseline (default: none,se,eca)")
+    c.add_argument('--attn', default='none,se,eca', help="comma-separated mechanisms, 'none' for the baseline, 'name(key=value, ...)' for other settings (default: none,se,eca)")
     c.add_argument('--epochs', type=int, default=5, help='epochs of one-cycle training per run (default: 5)')
     c.add_argument('--subset', type=float, default=1., help='fraction of each split to use, in (0, 1] (default: 1)')
     c.add_argument('--seeds', type=int, default=1, help='seeds per mechanism (default: 1)')
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/24_cli.ipynb #4bfed1a8
 def _compare(a) -> int:
-    names = [attn_name(n.strip()) for n in a.attn.split(',') if n.strip()]  # before any data is touched
+    names = [attn_spec(n)[2] for n in _split_specs(a.attn)]  # before any data is touched
     if a.epochs < 1 or a.seeds < 1: raise ValueError(f"expected --epochs and --seeds >= 1, got {a.epochs} and {a.seeds}")
     dls, arch = load_data(a.data, a.subset, a.bs, a.path)
     cmp = compare_attn(dls, names, a.epochs, a.seeds, a.arch or arch, a.lr, a.checkpoints)

@@ -6,6 +6,7 @@ Docs: https://visattn.github.io/visattn/train.html.md"""
 
 # %% ../nbs/22_train.ipynb #a5f631ad
 from __future__ import annotations
+import ast
 import math
 import pickle
 import random
@@ -18,6 +19,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+from fastcore.foundation import L
 from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.schedule import fit_one_cycle
@@ -29,10 +31,11 @@ from fastai.metrics import accuracy
 from fastai.torch_core import set_seed, find_bs
 from .core import count_params, count_flops, get_attn, list_attn, _ATTN
 from .models import create_model, CONV_LAYERS
+from .dynamic_conv import DynamicConv2d, TemperatureAnneal
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'mechanisms', 'attn_name', 'Throughput', 'attn_learner', 'save_checkpoint', 'load_checkpoint',
-           'Comparison', 'compare_attn', 'plot_compare']
+__all__ = ['CKPT_FORMAT', 'mechanisms', 'attn_name', 'attn_spec', 'Throughput', 'attn_learner', 'save_checkpoint',
+           'load_checkpoint', 'Comparison', 'compare_attn', 'plot_compare']
 
 # %% ../nbs/22_train.ipynb #cc3bf387
 def mechanisms() -> list[str]:
@@ -51,6 +54,30 @@ def attn_name(
     for name, cls in _ATTN.items():
         if cls is attn: return name
     return getattr(attn, '__name__', type(attn).__name__)
+
+def attn_spec(
+    spec:str|type|None, # a mechanism as `attn_name` takes it, or 'name(key=value, ...)' with literal values
+) -> tuple[str, dict, str]:
+    "`(name, kwargs, label)` of `spec`: 'ge(extent=2)' → ('ge', {'extent': 2}, 'ge(extent=2)')."
+    if not isinstance(spec, str) or '(' not in spec: return attn_name(spec), {}, attn_name(spec)
+    bad = ValueError(f"expected a mechanism name or 'name(key=value, ...)' with literal values, got {spec!r}")
+    try: call = ast.parse(spec.strip(), mode='eval').body
+    except SyntaxError: raise bad from None
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.args or any(k.arg is None for k in call.keywords): raise bad
+    try: kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except ValueError: raise bad from None
+    name = attn_name(call.func.id)
+    if name == 'none': raise ValueError(f"'none' takes no settings, got {spec!r}")
+    return name, kwargs, f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})" if kwargs else name
+
+def _split_specs(s:str) -> list[str]:
+    "Split a comma-separated list of specs at the commas outside parentheses."
+    out, depth, cur = [], 0, ''
+    for ch in s:
+        depth += (ch == '(') - (ch == ')')
+        if ch == ',' and depth == 0: out.append(cur); cur = ''
+        else: cur += ch
+    return [p.strip() for p in [*out, cur] if p.strip()]
 
 # %% ../nbs/22_train.ipynb #4cfda0ba
 class Throughput(Callback):
@@ -80,8 +107,8 @@ def _amp_mode(device:torch.device) -> AMPMode|None:
 def attn_learner(
     dls:DataLoaders, # from the data chapter
     arch:str='resnet20', # see `visattn.models.create_model`
-    attn:str|type|None=None, # 'none'/None, a registered name or class
-    attn_kwargs:dict|None=None, # passed to the attention module
+    attn:str|type|None=None, # 'none'/None, a registered name or class, or a spec 'name(key=value, ...)' (see `attn_spec`)
+    attn_kwargs:dict|None=None, # passed to the attention module, over the spec's settings
     seed:int|None=None, # fixes weights, augmentation and batch order
     mixed_precision:bool|None=None, # None: on when the data lives on a GPU
     channels_last:bool=True, # channels-last model and batches
@@ -89,12 +116,14 @@ def attn_learner(
     **kwargs, # passed to `Learner` (opt_func, wd, cbs, ...)
 ) -> Learner:
     "A fastai `Learner` training `arch` with attention `attn` on `dls`."
-    name = attn_name(attn)
+    name, spec_kwargs, _ = attn_spec(attn)
     if seed is not None: _seed_everything(dls, seed)
     xb = dls.valid.one_batch()[0]                              # (B, C, H, W)
-    config = dict(arch=arch, attn=name, num_classes=dls.c, in_chans=xb.shape[1], attn_kwargs=dict(attn_kwargs or {}))
-    model = create_model(arch, None if name == 'none' else attn, config['num_classes'], config['in_chans'], **config['attn_kwargs'])
-    cbs = [Throughput(), *([ChannelsLast()] if channels_last else []), *kwargs.pop('cbs', [])]
+    config = dict(arch=arch, attn=name, num_classes=dls.c, in_chans=xb.shape[1], attn_kwargs=spec_kwargs | dict(attn_kwargs or {}))
+    model = create_model(arch, None if name == 'none' else (attn if isinstance(attn, type) else name), config['num_classes'], config['in_chans'], **config['attn_kwargs'])
+    cbs = [Throughput(), *([ChannelsLast()] if channels_last else []), *L(kwargs.pop('cbs', None))]
+    if any(isinstance(m, DynamicConv2d) for m in model.modules()) and not any(isinstance(c, TemperatureAnneal) for c in cbs):
+        cbs.append(TemperatureAnneal(epochs=1.))               # τ from 30 to 1 over the first epoch; see the note below
     mode = _amp_mode(xb.device)
     if mode is not None and mixed_precision is not False: cbs.append(MixedPrecision(mode))
     elif mixed_precision: raise ValueError(f"mixed_precision=True needs the data on a GPU, got batches on {xb.device}")
@@ -171,22 +200,23 @@ def _fit(learn:Learner, epochs:int, lr:float, progress:bool) -> dict:
 # %% ../nbs/22_train.ipynb #c090fbf8
 def compare_attn(
     dls:DataLoaders, # from the data chapter; the validation set is what accuracy is measured on
-    attns=('none', 'se', 'eca'), # mechanisms, 'none' being the baseline
+    attns=('none', 'se', 'eca'), # mechanisms, 'none' being the baseline; specs such as 'ge(extent=2)' are runs of their own
     epochs:int=5, # epochs of one-cycle training per run
     seeds=3, # an int (that many seeds from 0) or a list of seeds
     arch:str='resnet20', # see `visattn.models.create_model`
     lr:float=1e-2, # peak learning rate of the one-cycle schedule
-    checkpoint_dir:str|Path|None=None, # save the first seed of each mechanism there as '<attn>.pt'
+    checkpoint_dir:str|Path|None=None, # save the first seed of each mechanism there as '<label>.pt' (see `attn_spec`)
     progress:bool=True, # fastprogress bars and per-epoch tables
     **kwargs, # passed to `attn_learner`
 ) -> Comparison:
     "Train every mechanism in `attns` for every seed with one recipe; compare accuracy and cost."
-    names, seeds = [attn_name(a) for a in attns], (list(range(seeds)) if isinstance(seeds, int) else list(seeds))
-    if not names or not seeds: raise ValueError(f"expected at least one mechanism and one seed, got {len(names)} and {len(seeds)}")
+    specs, seeds = [attn_spec(a) for a in attns], (list(range(seeds)) if isinstance(seeds, int) else list(seeds))
+    if not specs or not seeds: raise ValueError(f"expected at least one mechanism and one seed, got {len(specs)} and {len(seeds)}")
     runs, cost, learners = [], {}, {}
-    for name in names:
+    for (base, spec_kwargs, name), attn in zip(specs, attns):
         for seed in seeds:
-            learn = attn_learner(dls, arch, name, seed=seed, **kwargs)
+            learn = attn_learner(dls, arch, attn if isinstance(attn, type) else base, seed=seed,
+                                 **(kwargs | dict(attn_kwargs=spec_kwargs | (kwargs.get('attn_kwargs') or {}))))
             runs.append(dict(attn=name, seed=seed, **_fit(learn, epochs, lr, progress)))
             if seed != seeds[0]: continue
             learners[name] = learn
