@@ -24,7 +24,7 @@ def make(name, C):
 
 
 def test_registry_has_the_chapters():
-    assert {'se', 'se_var1', 'se_var2', 'se_var3', 'ese', 'eca', 'cbam', 'bam', 'ge', 'sk', 'splat'} <= set(NAMES)
+    assert {'se', 'se_var1', 'se_var2', 'se_var3', 'ese', 'eca', 'cbam', 'bam', 'ge', 'sk', 'splat', 'mhsa'} <= set(NAMES)
     assert all(n == n.lower() for n in NAMES)
 
 

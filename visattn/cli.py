@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import torch
 from .data import fashion_mnist_dls, cifar10_dls, imagenette_dls, FASHION_CLASSES
 from .models import ARCHS
-from .train import attn_spec, _split_specs, compare_attn, mechanisms, plot_compare
+from .train import attn_spec, split_specs, compare_attn, mechanisms, plot_compare
 from .viz import capture_attn, class_channel_weights, spatial_plane, show_overlay, _display_images
 
 # %% auto #0
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/24_cli.ipynb #4bfed1a8
 def _compare(a) -> int:
-    names = [attn_spec(n)[2] for n in _split_specs(a.attn)]  # before any data is touched
+    names = [attn_spec(n)[2] for n in split_specs(a.attn) if n]  # before any data is touched
     if a.epochs < 1 or a.seeds < 1: raise ValueError(f"expected --epochs and --seeds >= 1, got {a.epochs} and {a.seeds}")
     dls, arch = load_data(a.data, a.subset, a.bs, a.path)
     cmp = compare_attn(dls, names, a.epochs, a.seeds, a.arch or arch, a.lr, a.checkpoints)

@@ -99,7 +99,7 @@ class AttnGate(nn.Module):
 
 # %% ../nbs/00_core.ipynb #de4b2210
 _ATTN: dict[str, type] = {}
-_ATTN_MODULES = ('squeeze_excite', 'eca', 'cbam', 'bam', 'gather_excite', 'selective_kernel', 'split_attn')  # chapters whose modules register themselves on import
+_ATTN_MODULES = ('squeeze_excite', 'eca', 'cbam', 'bam', 'gather_excite', 'selective_kernel', 'split_attn', 'mhsa')  # chapters whose modules register themselves on import
 
 def register_attn(
     name:str, # registry name, lower case

@@ -13,19 +13,21 @@ from torch import nn, Tensor
 from fastai.layers import ResBlock
 from fastai.vision.models.xresnet import XResNet
 from .core import check_fmap, check_int, create_attn, get_attn
+from .mhsa import ViT, VIT_FASHION
 
 # %% auto #0
 __all__ = ['PLACEMENTS', 'CONV_LAYERS', 'SHORTCUTS', 'XRESNET_LAYERS', 'ARCHS', 'attn_placement', 'ShortcutA', 'conv2d',
            'make_shortcut', 'get_conv_layer', 'conv3x3', 'BasicBlock', 'resnet_stage', 'add_stage_attn', 'CifarResNet',
            'cifar_resnet', 'resnet20', 'resnet32', 'AttnResBlock', 'XResNetAttn', 'xresnet_attn', 'timm_attn_model',
-           'create_model']
+           'vit', 'create_model']
 
 # %% ../nbs/21_models.ipynb #abb3e0fa
 PLACEMENTS = ('block', 'stage', 'conv')
 # mechanisms that replace a block's 3×3 convolution: name -> (visattn module, class, arguments of a 3×3 'same' conv)
 CONV_LAYERS = {'sk': ('selective_kernel', 'SelectiveKernel', {}), 'splat': ('split_attn', 'SplitAttn', {}),
                'cond_conv': ('cond_conv', 'CondConv2d', dict(kernel_size=3, padding=1, bias=False)),
-               'dynamic_conv': ('dynamic_conv', 'DynamicConv2d', dict(kernel_size=3, padding=1, bias=False))}
+               'dynamic_conv': ('dynamic_conv', 'DynamicConv2d', dict(kernel_size=3, padding=1, bias=False)),
+               'dcn': ('deform_conv', 'ModulatedDeformConv2d', dict(kernel_size=3, padding=1, bias=False))}
 
 def attn_placement(
     attn, # a registry name, a name in `CONV_LAYERS`, a module class, a `functools.partial` of one, or None
@@ -282,7 +284,17 @@ def timm_attn_model(
     return timm.create_model(name, block_args=dict(attn_layer=cls), **kwargs)
 
 # %% ../nbs/21_models.ipynb #18c75c7e
-ARCHS = {'resnet20': (cifar_resnet, 20), 'resnet32': (cifar_resnet, 32), 'xresnet18': (xresnet_attn, 18), 'xresnet34': (xresnet_attn, 34)}
+def vit(
+    _:None=None, # the depth slot of `ARCHS`, unused: pass `depth=` among the keyword arguments
+    num_classes:int=10, in_chans:int=1,
+    attn_layer=None, # must be None: every block already is attention
+    **kwargs, # `ViT` arguments over `VIT_FASHION`'s
+) -> ViT:
+    "The self-attention chapter's `ViT` with the `VIT_FASHION` configuration."
+    if attn_layer is not None: raise ValueError(f"vit is self-attention throughout; expected no attention layer, got {attn_layer!r}")
+    return ViT(**(VIT_FASHION | dict(num_classes=num_classes, in_chans=in_chans) | kwargs))
+
+ARCHS = {'resnet20': (cifar_resnet, 20), 'resnet32': (cifar_resnet, 32), 'xresnet18': (xresnet_attn, 18), 'xresnet34': (xresnet_attn, 34), 'vit': (vit, None)}
 
 def create_model(
     arch:str, # one of `ARCHS`, or 'timm:<name>'

@@ -34,8 +34,8 @@ from .models import create_model, CONV_LAYERS
 from .dynamic_conv import DynamicConv2d, TemperatureAnneal
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'mechanisms', 'attn_name', 'attn_spec', 'Throughput', 'attn_learner', 'save_checkpoint',
-           'load_checkpoint', 'Comparison', 'compare_attn', 'plot_compare']
+__all__ = ['CKPT_FORMAT', 'mechanisms', 'attn_name', 'parse_spec', 'split_specs', 'attn_spec', 'Throughput', 'attn_learner',
+           'save_checkpoint', 'load_checkpoint', 'Comparison', 'compare_attn', 'plot_compare']
 
 # %% ../nbs/22_train.ipynb #cc3bf387
 def mechanisms() -> list[str]:
@@ -55,29 +55,42 @@ def attn_name(
         if cls is attn: return name
     return getattr(attn, '__name__', type(attn).__name__)
 
+def parse_spec(
+    spec:str, # 'name' or 'name(key=value, ...)' with literal values
+    what:str='mechanism', # what the name names, for the error message
+) -> tuple[str, dict, str]:
+    "`(name, kwargs, label)` of `spec`, the name lower-cased; values go through `ast.literal_eval`, so a spec never runs code."
+    bad = ValueError(f"expected a {what} name or 'name(key=value, ...)' with literal values, got {spec!r}")
+    if not isinstance(spec, str): raise bad
+    try: node = ast.parse(spec.strip(), mode='eval').body
+    except SyntaxError: raise bad from None
+    if isinstance(node, ast.Name): return node.id.lower(), {}, node.id.lower()
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.args or any(k.arg is None for k in node.keywords): raise bad
+    try: kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+    except ValueError: raise bad from None
+    name = node.func.id.lower()
+    return name, kwargs, f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})" if kwargs else name
+
+def split_specs(
+    s:str, # specs joined by `sep`, e.g. 'none,ge(extent=2, use_mlp=True)'
+    sep:str=',', # the separator
+) -> list[str]:
+    "The specs in `s`: split at the `sep` characters outside parentheses, each stripped (empty ones kept)."
+    out, depth, cur = [], 0, ''
+    for ch in s:
+        depth += (ch == '(') - (ch == ')')
+        if ch == sep and depth == 0: out.append(cur); cur = ''
+        else: cur += ch
+    return [p.strip() for p in [*out, cur]]
+
 def attn_spec(
     spec:str|type|None, # a mechanism as `attn_name` takes it, or 'name(key=value, ...)' with literal values
 ) -> tuple[str, dict, str]:
     "`(name, kwargs, label)` of `spec`: 'ge(extent=2)' → ('ge', {'extent': 2}, 'ge(extent=2)')."
     if not isinstance(spec, str) or '(' not in spec: return attn_name(spec), {}, attn_name(spec)
-    bad = ValueError(f"expected a mechanism name or 'name(key=value, ...)' with literal values, got {spec!r}")
-    try: call = ast.parse(spec.strip(), mode='eval').body
-    except SyntaxError: raise bad from None
-    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.args or any(k.arg is None for k in call.keywords): raise bad
-    try: kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-    except ValueError: raise bad from None
-    name = attn_name(call.func.id)
-    if name == 'none': raise ValueError(f"'none' takes no settings, got {spec!r}")
-    return name, kwargs, f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})" if kwargs else name
-
-def _split_specs(s:str) -> list[str]:
-    "Split a comma-separated list of specs at the commas outside parentheses."
-    out, depth, cur = [], 0, ''
-    for ch in s:
-        depth += (ch == '(') - (ch == ')')
-        if ch == ',' and depth == 0: out.append(cur); cur = ''
-        else: cur += ch
-    return [p.strip() for p in [*out, cur] if p.strip()]
+    name, kwargs, label = parse_spec(spec)
+    if attn_name(name) == 'none': raise ValueError(f"'none' takes no settings, got {spec!r}")
+    return name, kwargs, label
 
 # %% ../nbs/22_train.ipynb #4cfda0ba
 class Throughput(Callback):
