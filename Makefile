@@ -9,7 +9,7 @@ STAMP := $(VENV)/.visattn-installed
 # torchvision cannot load; install from PyPI alone.
 PIP := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null $(PY) -m pip
 
-.PHONY: install test sync nbtest docs readme clean demo reference
+.PHONY: install test sync nbtest docs sitecheck readme clean demo reference
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Sync check, then every notebook, property test, docs-processing and wheel test in one pytest run.
+## Sync check, then every notebook, property test, docs-processing, site (headless Chromium) and wheel test in one pytest run.
 test: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" tools/check_sync.sh
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests -v
@@ -45,11 +45,16 @@ nbtest: $(STAMP)
 readme: $(STAMP)
 	$(PY) tools/readme.py
 
-## The Quarto site where Quarto exists; otherwise nbdev's notebook processing into _proc/.
+## The Quarto site (_docs/) where Quarto exists; otherwise an offline preview, a page per notebook in _preview/
+## (nbdev's processing, Debian's pandoc with MathML, installed with apt-get when missing): open _preview/index.html.
 docs: $(STAMP)
 	@if command -v quarto >/dev/null; then PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev-docs; \
-	else echo "quarto not found: running nbdev's docs processing only (output in _proc/)"; \
-	$(PY) tools/proc_docs.py . ; fi
+	else echo "quarto not found: building the offline preview into _preview/ (nbdev processing + pandoc)"; \
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/preview.py --out _preview ; fi
+
+## The offline preview plus the browser check that `make test` runs (links, figures, equations in headless Chromium).
+sitecheck: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/preview.py --out _preview --check --screenshots test-artifacts/site
 
 clean:
 	rm -rf _proc _docs _preview build dist demo *.egg-info .pytest_cache .hypothesis test-artifacts

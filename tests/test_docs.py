@@ -21,7 +21,7 @@ def test_docs_processing(tmp_path):
                     ('CBAM', '03_cbam.ipynb'), ('BAM', '04_bam.ipynb'), ('GatherExcite', '05_gather_excite.ipynb'),
                     ('SelectiveKernel', '06_selective_kernel.ipynb'), ('SplitAttn', '07_split_attn.ipynb'),
                     ('CondConv2d', '08_cond_conv.ipynb'), ('DynamicConv2d', '09_dynamic_conv.ipynb'),
-                    ('MultiHeadSelfAttention', '10_mhsa.ipynb'), ('ModulatedDeformConv2d', '11_deform_conv.ipynb'), ('MSDeformAttn', '13_deform_attn.ipynb'), ('AttnFPN', '14_feature_agg.ipynb'),
+                    ('MultiHeadSelfAttention', '10_mhsa.ipynb'), ('ModulatedDeformConv2d', '11_deform_conv.ipynb'), ('MSDeformAttn', '13_deform_attn.ipynb'), ('AttnFPN', '14_feature_agg.ipynb'), ('ms_deform_attn_triton', '30_ops.ipynb'),
                     ('attn_learner', '22_train.ipynb'), ('capture_attn', '23_viz.ipynb'), ('main', '24_cli.ipynb'), ('MosaicNet', '25_mosaic.ipynb')]:
         text = json.dumps(json.loads((tmp_path / '_proc' / nb).read_text()))
         assert f'### {mod}' in text, f'no show_doc entry for {mod} in {nb}'

@@ -57,6 +57,17 @@ def _conv_padding(padding, stride:tuple, name:str):
     if padding == 'same' and stride != (1, 1): raise ValueError(f"{name} expected stride 1 with padding='same', got stride {stride}")
     return padding
 
+def _conv_geometry(m:nn.Module, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_strings:bool=True):
+    "Check a convolution's arguments as `nn.Conv2d` would and set them on `m` as its attributes, sizes as (h, w) pairs."
+    name = type(m).__name__
+    m.in_channels, m.out_channels = check_int(in_channels, 'in_channels', name), check_int(out_channels, 'out_channels', name)
+    m.groups = check_int(groups, 'groups', name)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name} expected in_channels and out_channels divisible by groups={groups}, got {in_channels} and {out_channels}")
+    m.kernel_size, m.stride = _conv_pair(kernel_size, 'kernel_size', name), _conv_pair(stride, 'stride', name)
+    m.dilation = _conv_pair(dilation, 'dilation', name)
+    m.padding = _conv_padding(padding, m.stride, name) if padding_strings else _conv_pair(padding, 'padding', name, minimum=0)
+
 # %% ../nbs/08_cond_conv.ipynb #263ca482
 class ExpertConv2d(nn.Module):
     "Base of convolutions with a per-sample mixture of n expert kernels, W(x) = Σ_i r_i(x) W_i (eqs. 9.2–9.4); subclasses define `routing`."
@@ -75,12 +86,8 @@ class ExpertConv2d(nn.Module):
     ):
         super().__init__()
         name, dd = type(self).__name__, dict(device=device, dtype=dtype)
-        self.in_channels, self.out_channels = check_int(in_channels, 'in_channels', name), check_int(out_channels, 'out_channels', name)
-        self.groups, self.num_experts = check_int(groups, 'groups', name), check_int(num_experts, 'num_experts', name)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name} expected in_channels and out_channels divisible by groups={groups}, got {in_channels} and {out_channels}")
-        self.kernel_size, self.stride = _conv_pair(kernel_size, 'kernel_size', name), _conv_pair(stride, 'stride', name)
-        self.dilation, self.padding = _conv_pair(dilation, 'dilation', name), _conv_padding(padding, self.stride, name)
+        _conv_geometry(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups)
+        self.num_experts = check_int(num_experts, 'num_experts', name)
         self.weight_shape = (out_channels, in_channels // groups, *self.kernel_size)                           # one kernel
         self.weight = nn.Parameter(torch.empty(num_experts, math.prod(self.weight_shape), **dd))             # W_1..W_n, one per row
         self.bias = nn.Parameter(torch.empty(num_experts, out_channels, **dd)) if bias else None             # b_1..b_n

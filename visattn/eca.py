@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn, Tensor
-from .core import AttnGate, check_int, create_gate, register_attn
+from .core import check_int, create_gate, register_attn
+from .squeeze_excite import SEGate, channel_mean
 
 # %% auto #0
 __all__ = ['eca_kernel_size', 'ECA']
@@ -28,7 +29,7 @@ def eca_kernel_size(
 
 # %% ../nbs/02_eca.ipynb #0f75d272
 @register_attn('eca')
-class ECA(AttnGate):
+class ECA(SEGate):
     "Efficient Channel Attention: a = σ(w ∗ GAP(x)), a 1-d convolution across channels (eqs. 3.4, 3.5)."
     def __init__(self,
         channels:int, # C
@@ -49,5 +50,5 @@ class ECA(AttnGate):
 
     def attn(self, x:Tensor) -> Tensor:
         B, C = x.shape[:2]
-        z = x.mean((2, 3)).reshape(B, 1, C)                      # (B, 1, C): channels as a 1-d signal
+        z = channel_mean(x).reshape(B, 1, C)                     # (B, 1, C): channels as a 1-d signal
         return self.gate(self.conv(z)).reshape(B, C, 1, 1)       # (B, C, 1, 1)  eq. (3.4)
