@@ -6,8 +6,10 @@ Docs: https://visattn.github.io/visattn/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #1964a067
 from __future__ import annotations
+import functools
 import importlib
 import math
+import warnings
 import torch
 import torch.nn.functional as F
 import pandas as pd
@@ -16,9 +18,9 @@ from torch import nn, Tensor
 from torch.utils.flop_counter import FlopCounterMode
 
 # %% auto #0
-__all__ = ['check_fmap', 'check_int', 'make_divisible', 'create_gate', 'record_attn', 'AttnGate', 'register_attn', 'list_attn',
-           'get_attn', 'create_attn', 'count_params', 'count_flops', 'cost_table', 'sample_image', 'oriented_energy',
-           'show_images']
+__all__ = ['check_fmap', 'check_int', 'make_divisible', 'create_gate', 'record_attn', 'AttnGate', 'register_attn', 'triton_ops',
+           'list_attn', 'get_attn', 'create_attn', 'count_params', 'count_flops', 'cost_table', 'sample_image',
+           'oriented_energy', 'show_images']
 
 # %% ../nbs/00_core.ipynb #a64ca68a
 def check_fmap(
@@ -118,6 +120,14 @@ def register_attn(
 # %% ../nbs/00_core.ipynb #bfc4fc5a
 def _load_chapters():
     for m in _ATTN_MODULES: importlib.import_module(f'visattn.{m}')
+
+@functools.cache
+def triton_ops():
+    "The [ops chapter](ops.html)'s `visattn.ops` (Triton kernels), imported once on first use; None where Triton is not installed."
+    try: return importlib.import_module('visattn.ops')
+    except ImportError as e:
+        if e.name != 'triton': warnings.warn(f"visattn uses its PyTorch references: visattn.ops could not be imported ({e})", stacklevel=2)
+        return None
 
 def list_attn() -> list[str]:
     "Names of every registered attention module."

@@ -6,8 +6,6 @@ Docs: https://visattn.github.io/visattn/deform_attn.html.md"""
 
 # %% ../nbs/13_deform_attn.ipynb #da7bfec9
 from __future__ import annotations
-import functools
-import importlib
 import itertools
 import math
 import warnings
@@ -18,7 +16,7 @@ import matplotlib.pyplot as plt
 from torch import nn, Tensor
 from einops import rearrange
 from fastcore.basics import patch
-from .core import check_fmap, check_int, record_attn
+from .core import check_fmap, check_int, record_attn, triton_ops
 
 # %% auto #0
 __all__ = ['MS_DEFORM_ATTN_BACKENDS', 'ms_deform_attn_reference', 'register_ms_deform_attn_backend', 'ms_deform_attn',
@@ -107,18 +105,9 @@ def register_ms_deform_attn_backend(
     return fn
 
 # %% ../nbs/13_deform_attn.ipynb #7f973d47
-@functools.cache
-def _load_triton_backend() -> bool:
-    "Import `visattn.ops`, which registers the 'triton' backend, once; False where Triton is not installed."
-    try: importlib.import_module('visattn.ops')
-    except ImportError as e:
-        if e.name != 'triton': warnings.warn(f"ms_deform_attn uses the reference: visattn.ops could not be imported ({e})", stacklevel=3)
-        return False
-    return True
-
 def _pick_backend(backend:str, value:Tensor) -> Callable:
     "The backend function `backend` names; 'auto' takes 'triton' for CUDA tensors (importing `visattn.ops` once), else 'reference'."
-    if 'triton' not in MS_DEFORM_ATTN_BACKENDS and (backend == 'triton' or (backend == 'auto' and value.is_cuda)): _load_triton_backend()
+    if 'triton' not in MS_DEFORM_ATTN_BACKENDS and (backend == 'triton' or (backend == 'auto' and value.is_cuda)): triton_ops()   # registers 'triton'
     if backend == 'auto': backend = 'triton' if value.is_cuda and 'triton' in MS_DEFORM_ATTN_BACKENDS else 'reference'
     if backend not in MS_DEFORM_ATTN_BACKENDS:
         raise ValueError(f"ms_deform_attn expected backend 'auto' or one of {sorted(MS_DEFORM_ATTN_BACKENDS)}, got {backend!r}")

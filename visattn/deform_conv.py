@@ -6,10 +6,7 @@ Docs: https://visattn.github.io/visattn/deform_conv.html.md"""
 
 # %% ../nbs/11_deform_conv.ipynb #9a310fe8
 from __future__ import annotations
-import functools
-import importlib
 import math
-import warnings
 from typing import Callable
 import torch
 import torchvision
@@ -17,7 +14,7 @@ import matplotlib.pyplot as plt
 from torch import nn, Tensor
 from torchvision.extension import _has_ops
 from fastcore.basics import patch
-from .core import check_fmap, check_int, record_attn
+from .core import check_fmap, check_int, record_attn, triton_ops
 from .cond_conv import _conv_pair, _conv_geometry
 
 # %% auto #0
@@ -116,21 +113,12 @@ def register_deform_conv_backend(
     if auto: _DEFORM_AUTO.insert(0, name)
 
 # %% ../nbs/11_deform_conv.ipynb #3c5973aa
-@functools.cache
-def _load_triton_backend() -> bool:
-    "Import `visattn.ops`, which registers the 'triton' backend, once; False where Triton is not installed."
-    try: importlib.import_module('visattn.ops')
-    except ImportError as e:
-        if e.name != 'triton': warnings.warn(f"modulated_deform_conv2d cannot use Triton: visattn.ops could not be imported ({e})", stacklevel=3)
-        return False
-    return True
-
 def resolve_deform_conv_backend(
     backend:str, # 'auto' or a name in `DEFORM_CONV_BACKENDS`
     input:Tensor, # the input it would run on
 ) -> str:
     "The name of the backend `backend` selects for `input`; a `ValueError` if unknown or unable to run it."
-    if 'triton' not in DEFORM_CONV_BACKENDS and (backend == 'triton' or (backend == 'auto' and input.is_cuda)): _load_triton_backend()
+    if 'triton' not in DEFORM_CONV_BACKENDS and (backend == 'triton' or (backend == 'auto' and input.is_cuda)): triton_ops()   # registers 'triton'
     if backend == 'auto': return next(n for n in _DEFORM_AUTO if _DEFORM_SUPPORTS[n](input) and _DEFORM_PREFER[n](input))
     if backend not in DEFORM_CONV_BACKENDS:
         raise ValueError(f"modulated_deform_conv2d expected backend 'auto' or one of {sorted(DEFORM_CONV_BACKENDS)}, got {backend!r}")
@@ -209,7 +197,7 @@ class ModulatedDeformConv2d(nn.Module):
         _conv_geometry(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_strings=False)
         self.offset_groups = check_int(offset_groups, 'offset_groups', name)
         if in_channels % offset_groups: raise ValueError(f"{name} expected in_channels divisible by offset_groups={offset_groups}, got {in_channels}")
-        if backend == 'triton' and 'triton' not in DEFORM_CONV_BACKENDS: _load_triton_backend()
+        if backend == 'triton' and 'triton' not in DEFORM_CONV_BACKENDS: triton_ops()
         if backend != 'auto' and backend not in DEFORM_CONV_BACKENDS:
             raise ValueError(f"{name} expected backend 'auto' or one of {sorted(DEFORM_CONV_BACKENDS)}, got {backend!r}")
         self.backend = backend

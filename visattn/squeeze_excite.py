@@ -6,12 +6,9 @@ Docs: https://visattn.github.io/visattn/squeeze_excite.html.md"""
 
 # %% ../nbs/01_squeeze_excite.ipynb #b5958f94
 from __future__ import annotations
-import functools
-import importlib
-import warnings
 import torch
 from torch import nn, Tensor
-from .core import AttnGate, check_fmap, check_int, create_gate, make_divisible, record_attn, register_attn
+from .core import AttnGate, check_fmap, check_int, create_gate, make_divisible, record_attn, register_attn, triton_ops
 
 # %% auto #0
 __all__ = ['se_hidden', 'channel_mean', 'scale_channels', 'SEGate', 'SqueezeExcite', 'SEVar1', 'SEVar2', 'SEVar3', 'EffectiveSE']
@@ -34,18 +31,10 @@ def se_hidden(
     return max(floor, int(channels * rd_ratio + 1e-6))
 
 # %% ../nbs/01_squeeze_excite.ipynb #76d07e8e
-@functools.cache
-def _triton_ops():
-    "`visattn.ops`, the Triton kernels, imported on first use; None where Triton is not installed."
-    try: return importlib.import_module('visattn.ops')
-    except ImportError as e:
-        if e.name != 'triton': warnings.warn(f"the SE gates use PyTorch: visattn.ops could not be imported ({e})", stacklevel=2)
-        return None
-
 def _gate_kernels(x:Tensor):
     "`visattn.ops` where its gate kernels should run on `x`: a CUDA tensor, outside `torch.compile`; else None."
     if not (isinstance(x, Tensor) and x.is_cuda) or torch.compiler.is_compiling(): return None
-    return _triton_ops()
+    return triton_ops()
 
 # %% ../nbs/01_squeeze_excite.ipynb #5e001289
 def channel_mean(x:Tensor) -> Tensor:
