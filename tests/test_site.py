@@ -83,10 +83,11 @@ Unconvertible math: $\notacommand{x}$. A stray $$ sign. A LaTeX environment outs
 
 ![a figure that does not exist](missing.png) [no page](nowhere.html) [no anchor](good.html#nope) [here](#nope2)
 [fine](good.html#a-good-section) [site, fine](https://example.org/site/good.html) [site, dead](https://example.org/site/gone.html)
+A paper nobody wrote [@nosuchpaper2099].
 """
 GOOD = """## A good section
 
-Inline $x^2 + \\sqrt{y}$ and a figure ![dot](visattn-figure-0.png)
+Inline $x^2 + \\sqrt{y}$ and a figure ![dot](visattn-figure-0.png), as in SE [@hu2018squeeze].
 
 $$\\operatorname{softmax}(QK^\\top / \\sqrt{d})V$$
 
@@ -97,14 +98,33 @@ price = "$$ \\\\begin{x}"   # code is not checked for raw TeX
 DOT = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
 
 
+BIB = str(ROOT / 'nbs' / 'references.bib')
+
+
+def test_bibliography_is_cited():
+    "Every entry of nbs/references.bib is cited by some chapter (unknown keys fail the build as pandoc warnings)."
+    import re
+    keys = set(re.findall(r'^@\w+\{([^,]+),', Path(BIB).read_text(), re.M))
+    cited = set()
+    for nb in (ROOT / 'nbs').glob('*.ipynb'):
+        cells = json.loads(nb.read_text())['cells']
+        for c in cells:
+            if c['cell_type'] == 'markdown': cited |= set(re.findall(r'\[[^\]]*@([\w:-]+)', ''.join(c['source'])))
+    assert keys, 'no entries in nbs/references.bib'
+    assert not keys - cited, f'entries no chapter cites: {sorted(keys - cited)}'
+
+
 def test_checks_catch_broken_pages(site_tools, tmp_path):
     "Each check can fail: a page with every fault is reported fault by fault, a clean page is not."
     assets, out = tmp_path / 'assets', tmp_path / 'site'
     assets.mkdir(); out.mkdir()
     preview.write_assets(assets)
-    warns = preview.render_page(BAD, out / 'bad.html', assets, {'title': 'Bad'}, site_url='https://example.org/site')
-    assert preview.render_page(GOOD, out / 'good.html', assets, {'title': 'Good'}, figs=[DOT]) == []
+    warns = preview.render_page(BAD, out / 'bad.html', assets, {'title': 'Bad'}, site_url='https://example.org/site', bibliography=BIB)
+    assert preview.render_page(GOOD, out / 'good.html', assets, {'title': 'Good'}, figs=[DOT], bibliography=BIB) == []
     assert any('notacommand' in w for w in warns), warns
+    assert any('nosuchpaper2099' in w for w in warns), warns
+    good = (out / 'good.html').read_text()
+    assert 'Squeeze-and-Excitation Networks' in good and 'References' in good, 'the cited paper is not listed'
     rec = dict(site_url='https://example.org/site', repo_url='https://github.com/o/r', branch='main')
     links = preview.check_links(out, rec, ROOT)
     assert not any(p.startswith('good.html') for p in links), links

@@ -328,7 +328,11 @@ def _site_settings(root:Path):
     ny = yaml.safe_load((cfg.nbs_path / 'nbdev.yml').read_text()) if (cfg.nbs_path / 'nbdev.yml').exists() else {}
     web = (ny or {}).get('website', {})
     site = (web.get('site-url') or f"{cfg.get('doc_host', '')}{cfg.get('doc_baseurl', '')}").rstrip('/')
+    qy = yaml.safe_load((cfg.nbs_path / '_quarto.yml').read_text()) if (cfg.nbs_path / '_quarto.yml').exists() else {}
+    bib = (qy or {}).get('bibliography')   # the file Quarto cites from, relative to nbs/
     return dict(cfg=cfg, site_url=site, title=web.get('title') or cfg.get('title', cfg.lib_name),
+                bibliography=str(cfg.nbs_path / bib) if bib else None,
+                reference_title=(qy or {}).get('reference-section-title', 'References'),
                 description=web.get('description', ''), repo_url=(web.get('repo-url') or cfg.get('git_url', '')).rstrip('/'),
                 branch=web.get('repo-branch') or cfg.get('branch', 'main'))
 
@@ -385,9 +389,9 @@ def write_assets(tmp:Path, styles:Path|None=None):
     (tmp / 'head.html').write_text(f'<style>\n{css}\n</style>\n<script>\n{CHECK_JS}\n</script>\n')
 
 
-def render_page(md:str, out_html:Path, tmp:Path, meta:dict, figs=(), before='', after='', site_url='', nb_pages=None) -> list[str]:
+def render_page(md:str, out_html:Path, tmp:Path, meta:dict, figs=(), before='', after='', site_url='', nb_pages=None, bibliography=None) -> list[str]:
     "Render one markdown document to `out_html` with the assets in `tmp`; return pandoc's warnings."
-    return _render_page(((md, list(figs)), meta, before, after, str(out_html), str(tmp), dict(site_url=site_url), nb_pages or {}))
+    return _render_page(((md, list(figs)), meta, before, after, str(out_html), str(tmp), dict(site_url=site_url, bibliography=bibliography), nb_pages or {}))
 
 
 def _render_page(args):
@@ -403,6 +407,9 @@ def _render_page(args):
            '--template', 'template.html', '--metadata-file', f'{stem}.meta.yml', '--toc', '--toc-depth=2',
            '--highlight-style=pygments', '-H', 'head.html', '-B', f'{stem}.before.html', '-A', f'{stem}.after.html',
            '-o', f'{stem}.html']
+    if settings.get('bibliography'):   # citations [@key] resolved as Quarto resolves them; an unknown key is a warning
+        cmd += ['--citeproc', '--bibliography', settings['bibliography'], '-M', 'link-citations=true',
+                '-M', f"reference-section-title={settings.get('reference_title', 'References')}"]
     res = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
     if res.returncode != 0: raise RuntimeError(f"pandoc failed on {out_html}:\n{res.stderr}")
     text = embed_figures(_rewrite_links((tmp / f'{stem}.html').read_text(), settings['site_url'], nb_pages), figs)

@@ -1,7 +1,10 @@
 """Write README.md from nbs/index.ipynb without Quarto (nbdev-readme needs Quarto).
 
 Markdown cells are copied as they are, code cells become fenced Python blocks followed by
-their text output; cells flagged `#| hide` are left out and directive lines are dropped."""
+their text output; cells flagged `#| hide` are left out and directive lines are dropped. Cells flagged
+`#| echo: false` show their figures only: each PNG output is written where nbdev's own README
+puts it (index_files/figure-commonmark/) and linked from the README."""
+import base64
 import json
 from pathlib import Path
 
@@ -25,6 +28,18 @@ def _text_output(cell):
     return "".join(out).rstrip("\n")
 
 
+def _figures(cell, i, root=ROOT):
+    "Write the PNG outputs of cell `i` under index_files/figure-commonmark/; return their paths relative to `root`."
+    out = []
+    for j, o in enumerate(o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})):
+        f = Path("index_files/figure-commonmark") / f"cell-{i}-output-{j + 1}.png"
+        (root / f).parent.mkdir(parents=True, exist_ok=True)
+        data = base64.b64decode("".join(o["data"]["image/png"]))
+        if not (root / f).exists() or (root / f).read_bytes() != data: (root / f).write_bytes(data)
+        out.append(f.as_posix())
+    return out
+
+
 def _title(md):
     "nbdev's title cell (`# Title` then `> summary`) becomes a heading and a paragraph."
     lines = md.splitlines()
@@ -40,6 +55,9 @@ def render(nb_path):
         elif c["cell_type"] == "code":
             dirs = _directives(src)
             if any(d.startswith(("hide", "export", "exporti", "default_exp")) for d in dirs): continue
+            if any(d.replace(" ", "") == "echo:false" for d in dirs):
+                parts += [f"![]({f})" for f in _figures(c, i)]
+                continue
             code = "\n".join(l for l in src.splitlines() if not l.startswith("#| ")).strip()
             if not code: continue
             parts.append(f"```python\n{code}\n```")
