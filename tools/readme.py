@@ -68,5 +68,8 @@ def render(nb_path):
 
 if __name__ == "__main__":
     text = render(ROOT / "nbs" / "index.ipynb")
+    figs = ROOT / "index_files" / "figure-commonmark"
+    for f in figs.glob("*.png") if figs.exists() else []:   # figures of cells that no longer have them
+        if f"]({f.relative_to(ROOT).as_posix()})" not in text: f.unlink()
     readme = ROOT / "README.md"
     if not readme.exists() or readme.read_text() != text: readme.write_text(text)
