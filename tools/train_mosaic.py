@@ -40,6 +40,7 @@ def main():
     p.add_argument('--out-channels', type=int, default=64)
     p.add_argument('--results', default='results/mosaic')
     p.add_argument('--checkpoints', default='checkpoints/mosaic')
+    p.add_argument('--progress', action='store_true', help="print fastai's table of losses and metrics after every epoch")
     a = p.parse_args()
     settings = {k: getattr(a, k) for k in SETTINGS}
     models = list(dict.fromkeys(mosaic_label(**mosaic_spec(m)) for m in split_specs(a.models) if m))   # canonical labels; fails early on unknown parts
@@ -54,7 +55,7 @@ def main():
                 if old != settings: raise SystemExit(f"{f} was recorded with {old}, this run asks for {settings}: use another --results folder")
                 continue
             learn = mosaic_learner(dls, **mosaic_spec(model), seed=seed, model_kwargs=dict(width=a.width, out_channels=a.out_channels))
-            run = dict(model=model, seed=seed, **fit_mosaic(learn, a.epochs, a.lr))
+            run = dict(model=model, seed=seed, **fit_mosaic(learn, a.epochs, a.lr, progress=a.progress))
             net = learn.model.float().cpu().eval()
             run |= dict(params=count_params(net), MFLOPs=count_flops(net, xb.contiguous(memory_format=torch.channels_last)) / 1e6, **settings,
                         host=platform.processor() or platform.machine(), threads=torch.get_num_threads(), torch=torch.__version__,

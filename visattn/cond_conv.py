@@ -42,7 +42,7 @@ def init_experts_(
         bound = 1 / math.sqrt(math.prod(weight.shape[2:]))
         nn.init.uniform_(bias, -bound, bound)
 
-# %% ../nbs/08_cond_conv.ipynb #b7e4937a
+# %% ../nbs/08_cond_conv.ipynb #3d1e5f6a
 def _conv_pair(value, arg:str, name:str, minimum:int=1) -> tuple[int, int]:
     "`value` (an int or a pair of ints, each ≥ `minimum`) as an (h, w) pair; a `ValueError` naming `arg` and `name` otherwise."
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
@@ -68,7 +68,7 @@ def _conv_geometry(m:nn.Module, in_channels, out_channels, kernel_size, stride, 
     m.dilation = _conv_pair(dilation, 'dilation', name)
     m.padding = _conv_padding(padding, m.stride, name) if padding_strings else _conv_pair(padding, 'padding', name, minimum=0)
 
-# %% ../nbs/08_cond_conv.ipynb #263ca482
+# %% ../nbs/08_cond_conv.ipynb #a7a29d4e
 class ExpertConv2d(nn.Module):
     "Base of convolutions with a per-sample mixture of n expert kernels, W(x) = Σ_i r_i(x) W_i (eqs. 9.2–9.4); subclasses define `routing`."
     placement = 'conv'  # replaces a block's 3×3 convolution (see the models chapter)

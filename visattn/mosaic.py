@@ -184,15 +184,19 @@ for _kind, _name, _path in [('conv_layer', 'dcn', 'visattn.deform_conv:Modulated
 # %% ../nbs/25_mosaic.ipynb #a50b6dfc
 @register_mosaic_part('fpn', 'fpn')
 class FPN(nn.Module):
-    "Lin et al.'s feature pyramid: 1×1 laterals, nearest top-down upsampling + sum, 3×3 outputs (eq. 4)."
+    "Lin et al.'s feature pyramid: 1×1 laterals, nearest top-down upsampling + sum, 3×3 outputs (eq. 4), optionally GroupNorm-ed."
     def __init__(self,
         in_channels_list:list, # channels of each backbone level, finest first
         out_channels:int=64, # d, the channels of every output level
+        num_groups:int|None=None, # GroupNorm groups on every output level (mmdet's `norm_cfg`); None: none, as in Lin et al.
     ):
         super().__init__()
         self.in_channels_list, d = [check_int(c, 'in_channels_list', 'FPN') for c in in_channels_list], check_int(out_channels, 'out_channels', 'FPN')
+        if num_groups is not None and (check_int(num_groups, 'num_groups', 'FPN') > d or d % num_groups):
+            raise ValueError(f"FPN expected out_channels divisible by num_groups={num_groups}, got {d}")
         self.lateral = nn.ModuleList([nn.Conv2d(c, d, 1) for c in self.in_channels_list])              # W^lat_l
         self.output = nn.ModuleList([nn.Conv2d(d, d, 3, padding=1) for _ in self.in_channels_list])    # W^out_l
+        self.norm = nn.ModuleList([nn.Identity() if num_groups is None else nn.GroupNorm(num_groups, d) for _ in self.in_channels_list])
         for m in self.modules():
             if isinstance(m, nn.Conv2d): nn.init.kaiming_uniform_(m.weight, a=1); nn.init.zeros_(m.bias)
 
@@ -205,7 +209,7 @@ class FPN(nn.Module):
             lat = self.lateral[l](feats[l])                              # (B, d, H_l, W_l)
             t = lat + F.interpolate(t, size=lat.shape[-2:], mode='nearest')   # T_l, eq. (4)
             outs.insert(0, self.output[l](t))                            # P_l
-        return outs
+        return [n(p) for n, p in zip(self.norm, outs)]
 
 # %% ../nbs/25_mosaic.ipynb #0bcefe56
 def part_spec(
