@@ -192,7 +192,7 @@ class FPN(nn.Module):
     ):
         super().__init__()
         self.in_channels_list, d = [check_int(c, 'in_channels_list', 'FPN') for c in in_channels_list], check_int(out_channels, 'out_channels', 'FPN')
-        if num_groups is not None and (check_int(num_groups, 'num_groups', 'FPN') > d or d % num_groups):
+        if num_groups is not None and d % check_int(num_groups, 'num_groups', 'FPN'):
             raise ValueError(f"FPN expected out_channels divisible by num_groups={num_groups}, got {d}")
         self.lateral = nn.ModuleList([nn.Conv2d(c, d, 1) for c in self.in_channels_list])              # W^lat_l
         self.output = nn.ModuleList([nn.Conv2d(d, d, 3, padding=1) for _ in self.in_channels_list])    # W^out_l
