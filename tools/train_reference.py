@@ -1,6 +1,7 @@
 """Train the reference models of the book on full Fashion-MNIST: the results table of the training
 chapter and the checkpoints the chapters load. Resumable: each (mechanism, seed) run is written to
-results/<data>/runs/ as soon as it ends and is skipped when run again; the table covers every recorded run.
+results/<data>/runs/ as soon as it ends and is skipped when run again, and a run that was stopped goes on from
+its last finished epoch (its state is kept in <checkpoints>/partial/); the table covers every recorded run.
 
     python tools/train_reference.py --attn none,se,eca --epochs 6 --seeds 3
     python tools/train_reference.py --attn "ge(extent=2, extra_params=True)" --seeds 1
@@ -42,7 +43,7 @@ def main():
             label = name if a.arch == 'resnet20' else a.arch if name == 'none' else f'{a.arch}+{name}'
             f = out / 'runs' / f'{label}-{seed}.json'
             if f.exists(): continue
-            cmp = compare_attn(dls, [name], a.epochs, [seed], a.arch, a.lr, progress=False)
+            cmp = compare_attn(dls, [name], a.epochs, [seed], a.arch, a.lr, progress=False, resume_dir=Path(a.checkpoints) / 'partial')
             run = cmp.runs.iloc[0].to_dict() | cmp.table.iloc[0][['arch', 'epochs', 'params', 'MFLOPs']].to_dict() | dict(attn=label)
             run |= dict(host=platform.processor() or platform.machine(), threads=torch.get_num_threads(), torch=torch.__version__, lr=a.lr, augment=a.augment)
             if seed == 0: save_checkpoint(cmp.learners[name], Path(a.checkpoints) / f'{label}.pt', epochs=a.epochs, seed=seed, accuracy=run['accuracy'])

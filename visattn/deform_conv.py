@@ -7,8 +7,10 @@ Docs: https://visattn.github.io/visattn/deform_conv.html.md"""
 # %% ../nbs/11_deform_conv.ipynb #abd6c8b3
 from __future__ import annotations
 import math
+from functools import partial
 from typing import Callable
 import torch
+import torch.nn.functional as F
 import torchvision
 import matplotlib.pyplot as plt
 from torch import nn, Tensor
@@ -20,7 +22,8 @@ from .cond_conv import _conv_pair, _conv_geometry
 # %% auto #0
 __all__ = ['DEFORM_CONV_BACKENDS', 'regular_grid', 'bilinear_sample', 'sampling_locations', 'deform_conv2d_reference',
            'register_deform_conv_backend', 'resolve_deform_conv_backend', 'deform_conv2d_torchvision',
-           'modulated_deform_conv2d', 'ModulatedDeformConv2d', 'deform_param_groups', 'plot_sampling_points']
+           'bilinear_grid_sample', 'modulated_deform_conv2d', 'ModulatedDeformConv2d', 'deform_param_groups',
+           'plot_sampling_points']
 
 # %% ../nbs/11_deform_conv.ipynb #1a91bf57
 def regular_grid(
@@ -80,6 +83,7 @@ def deform_conv2d_reference(
     weight:Tensor, # (O, C/g, kh, kw)
     bias:Tensor|None, # (O,)
     stride:tuple, padding:tuple, dilation:tuple, # (h, w) pairs
+    sample:Callable=bilinear_sample, # eq. (2): sample(x, py, px) -> (B, C, *S), as `bilinear_sample`
 ) -> Tensor:
     "Y = W·col + b with col = Δm_k·x(p₀ + p_k + Δp_k) (eqs. 3–5), in plain PyTorch: (B, O, Ho, Wo)."
     B, C = input.shape[:2]
@@ -87,7 +91,7 @@ def deform_conv2d_reference(
     g, K, (Ho, Wo) = C // Cg, kh * kw, offset.shape[2:]
     py, px = sampling_locations(offset, (kh, kw), stride, padding, dilation)    # (B, G, K, Ho, Wo) each
     G = py.shape[1]
-    col = bilinear_sample(input, py, px).reshape(B, G, C // G, K, Ho * Wo)       # (B, G, C/G, K, L)
+    col = sample(input, py, px).reshape(B, G, C // G, K, Ho * Wo)                # (B, G, C/G, K, L)
     col = (col * mask.reshape(B, G, 1, K, Ho * Wo)).reshape(B, g, Cg * K, Ho * Wo)   # (B, g, C/g·K, L)
     y = torch.einsum('bgcl,goc->bgol', col, weight.reshape(g, O // g, Cg * K))   # (B, g, O/g, L)
     y = y.reshape(B, O, Ho, Wo)
@@ -137,6 +141,25 @@ def _torchvision_supports(input:Tensor) -> bool:
 
 register_deform_conv_backend('reference', deform_conv2d_reference)
 register_deform_conv_backend('torchvision', deform_conv2d_torchvision, _torchvision_supports, auto=lambda input: input.is_cuda)
+
+# %% ../nbs/11_deform_conv.ipynb #2a42f93f
+def bilinear_grid_sample(
+    x:Tensor, # (B, C, H, W)
+    py:Tensor, # (B, G, *S) rows of the points, in pixels; channel c reads group c // (C/G)
+    px:Tensor, # (B, G, *S) columns
+) -> Tensor:
+    "Eq. (2) by `F.grid_sample` (bilinear, zero outside the map), with `bilinear_sample`'s arguments and result: (B, C, *S)."
+    B, C, H, W = x.shape
+    G, S = py.shape[1], py.shape[2:]
+    dt = torch.promote_types(x.dtype, torch.float32)                           # sample in float32 at least: bfloat16 steps near ±1 are 1/512 of a side
+    py, px = py.to(dt), px.to(dt)
+    grid = torch.stack([(2 * px + 1) / W - 1, (2 * py + 1) / H - 1], -1)        # (B, G, *S, 2): (x, y), ±1 at the map's outer edges
+    out = F.grid_sample(x.reshape(B * G, C // G, H, W).to(dt), grid.reshape(B * G, 1, -1, 2),
+                        mode='bilinear', padding_mode='zeros', align_corners=False)   # (B·G, C/G, 1, N)
+    return out.reshape(B, C, *S).to(x.dtype)
+
+register_deform_conv_backend('grid_sample', partial(deform_conv2d_reference, sample=bilinear_grid_sample),
+                             lambda input: input.is_floating_point(), auto=lambda input: not input.is_cuda)
 
 # %% ../nbs/11_deform_conv.ipynb #3dd8afa9
 def _check_deform_args(input, offset, mask, weight, bias, stride, padding, dilation, name='modulated_deform_conv2d') -> Tensor:

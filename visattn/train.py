@@ -15,6 +15,7 @@ import zipfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import torch
@@ -34,8 +35,9 @@ from .models import create_model, CONV_LAYERS
 from .dynamic_conv import DynamicConv2d, TemperatureAnneal
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'mechanisms', 'attn_name', 'parse_spec', 'split_specs', 'attn_spec', 'Throughput', 'attn_learner',
-           'save_checkpoint', 'load_checkpoint', 'Comparison', 'compare_attn', 'plot_compare']
+__all__ = ['CKPT_FORMAT', 'RUN_STATE_FORMAT', 'mechanisms', 'attn_name', 'parse_spec', 'split_specs', 'attn_spec', 'Throughput',
+           'attn_learner', 'save_checkpoint', 'load_checkpoint', 'Comparison', 'compare_attn', 'RunState', 'resume_run',
+           'plot_compare']
 
 # %% ../nbs/22_train.ipynb #cc3bf387
 def mechanisms() -> list[str]:
@@ -203,12 +205,18 @@ def _summarise(runs:pd.DataFrame, cost:dict) -> pd.DataFrame:
                           images_per_s=g.images_per_s.mean(), fit_s=g.fit_s.mean()))
     return t.join(pd.DataFrame(cost).T).reset_index()
 
-def _fit(learn:Learner, epochs:int, lr:float, progress:bool) -> dict:
-    t0 = time.perf_counter()
+def _fit(learn:Learner, epochs:int, lr:float, progress:bool, state:Path|None=None) -> dict:
+    "Train `learn` for `epochs` one-cycle epochs; with `state`, keep the run's state there after every epoch and go on from it if it exists."
+    run = None if state is None else resume_run(learn, state, epochs) if Path(state).exists() else RunState(state)
+    start, t0 = (run.start_epoch if run else 0), time.perf_counter()
     with nullcontext() if progress else learn.no_bar(), nullcontext() if progress else learn.no_logging():
-        learn.fit_one_cycle(epochs, lr)
+        learn.fit_one_cycle(epochs, lr, start_epoch=start, cbs=[run] if run else None)
     loss, acc = learn.recorder.values[-1][1:3]
-    return dict(accuracy=float(acc), valid_loss=float(loss), images_per_s=learn.throughput.images_per_s, fit_s=time.perf_counter() - t0)
+    out = dict(accuracy=float(acc), valid_loss=float(loss), images_per_s=learn.throughput.images_per_s,
+               fit_s=(run.secs if run else 0.) + time.perf_counter() - t0)
+    if start: out['resumed_at_epoch'] = start
+    if state is not None: Path(state).unlink(missing_ok=True)   # the run is over: its result, not its state, is what remains
+    return out
 
 # %% ../nbs/22_train.ipynb #c090fbf8
 def compare_attn(
@@ -219,6 +227,7 @@ def compare_attn(
     arch:str='resnet20', # see `visattn.models.create_model`
     lr:float=1e-2, # peak learning rate of the one-cycle schedule
     checkpoint_dir:str|Path|None=None, # save the first seed of each mechanism there as '<label>.pt' (see `attn_spec`)
+    resume_dir:str|Path|None=None, # keep each run's state there after every epoch as '<label>-<seed>.pt', and go on from it when it exists
     progress:bool=True, # fastprogress bars and per-epoch tables
     **kwargs, # passed to `attn_learner`
 ) -> Comparison:
@@ -230,7 +239,8 @@ def compare_attn(
         for seed in seeds:
             learn = attn_learner(dls, arch, attn if isinstance(attn, type) else base, seed=seed,
                                  **(kwargs | dict(attn_kwargs=spec_kwargs | (kwargs.get('attn_kwargs') or {}))))
-            runs.append(dict(attn=name, seed=seed, **_fit(learn, epochs, lr, progress)))
+            state = None if resume_dir is None else Path(resume_dir) / f'{name}-{seed}.pt'
+            runs.append(dict(attn=name, seed=seed, **_fit(learn, epochs, lr, progress, state)))
             if seed != seeds[0]: continue
             learners[name] = learn
             xb = dls.valid.one_batch()[0][:1].float()
@@ -239,6 +249,56 @@ def compare_attn(
                 save_checkpoint(learn, Path(checkpoint_dir) / f'{name}.pt', epochs=epochs, seed=seed, accuracy=runs[-1]['accuracy'])
     runs = pd.DataFrame(runs)
     return Comparison(_summarise(runs, cost), runs, learners)
+
+# %% ../nbs/22_train.ipynb #717f20cb
+RUN_STATE_FORMAT = 'visattn-run-state-1'
+
+def _plain(o):
+    "`o` with fastcore's `L` turned into lists and numpy scalars into Python numbers, so that `torch.load(weights_only=True)` reads it back."
+    if isinstance(o, (L, list)): return [_plain(v) for v in o]
+    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
+    return o.item() if isinstance(o, np.generic) else o
+
+class RunState(Callback):
+    "After every epoch but the last, write what the run needs to go on from there to `path`."
+    order = 99                                        # after the recorder and the throughput meter
+    def __init__(self, path:str|Path, start_epoch:int=0, secs:float=0., images:int=0, train_secs:float=0.):
+        self.path, self.start_epoch, self.secs, self.images, self.train_secs = Path(path), start_epoch, secs, images, train_secs
+    def before_fit(self):
+        self.t0 = time.perf_counter()
+        self.learn.throughput.n, self.learn.throughput.secs = self.images, self.train_secs   # the rate covers the epochs done before
+    def after_epoch(self):
+        if self.epoch < self.start_epoch or self.epoch + 1 == self.n_epoch: return   # skipped on the way back, or the run is over
+        t = self.learn.throughput
+        state = dict(format=RUN_STATE_FORMAT, epoch=self.epoch + 1, n_epoch=self.n_epoch, secs=self.secs + time.perf_counter() - self.t0,
+                     images=t.n, train_secs=t.secs, model=self.model.state_dict(), opt=_plain(self.opt.state_dict()),
+                     torch_rng=torch.get_rng_state(), py_rng=random.getstate(), dl_rngs=[dl.rng.getstate() for dl in self.dls.loaders])
+        if torch.cuda.is_available(): state['cuda_rng'] = torch.cuda.get_rng_state_all()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + '.part')
+        torch.save(state, tmp); tmp.replace(self.path)
+
+def resume_run(
+    learn:Learner, # built as the run was (`attn_learner` with the same mechanism and seed)
+    path:str|Path, # a state `RunState` wrote
+    epochs:int, # the run's length, which the state must match
+) -> RunState:
+    "Load a run's state into `learn` and return the `RunState` that goes on from it."
+    path = Path(path)
+    try: s = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{path} is not a run state torch can read with weights_only=True: {str(e).splitlines()[0][:200]}") from None
+    if not isinstance(s, dict) or s.get('format') != RUN_STATE_FORMAT:
+        raise ValueError(f"{path} is not a visattn run state: expected format {RUN_STATE_FORMAT!r}, got {s.get('format') if isinstance(s, dict) else type(s).__name__!r}")
+    if s['n_epoch'] != epochs: raise ValueError(f"{path} is the state of a {s['n_epoch']}-epoch run, expected {epochs} epochs")
+    try: learn.model.load_state_dict(s['model'])
+    except RuntimeError as e: raise ValueError(f"{path} does not fit this model: {str(e).splitlines()[1].strip()[:200]}") from None
+    learn.model.to(learn.dls.device)
+    if learn.opt is None: learn.create_opt()
+    learn.opt.load_state_dict(dict(state=s['opt']['state'], hypers=L(s['opt']['hypers'])))
+    torch.set_rng_state(s['torch_rng']); random.setstate(s['py_rng'])
+    if 'cuda_rng' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda_rng'])
+    for dl, st in zip(learn.dls.loaders, s['dl_rngs']): dl.rng.setstate(st)
+    return RunState(path, s['epoch'], s['secs'], s['images'], s['train_secs'])
 
 # %% ../nbs/22_train.ipynb #30a11d7e
 def plot_compare(
