@@ -29,7 +29,7 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.data.core import DataLoaders
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
-from fastai.torch_core import set_seed, find_bs
+from fastai.torch_core import set_seed, find_bs, to_device
 from .core import count_params, count_flops, get_attn, list_attn, _ATTN
 from .models import create_model, CONV_LAYERS
 from .dynamic_conv import DynamicConv2d, TemperatureAnneal
@@ -294,7 +294,7 @@ def resume_run(
     except RuntimeError as e: raise ValueError(f"{path} does not fit this model: {str(e).splitlines()[1].strip()[:200]}") from None
     learn.model.to(learn.dls.device)
     if learn.opt is None: learn.create_opt()
-    learn.opt.load_state_dict(dict(state=s['opt']['state'], hypers=L(s['opt']['hypers'])))
+    learn.opt.load_state_dict(dict(state=to_device(s['opt']['state'], learn.dls.device), hypers=L(s['opt']['hypers'])))   # momenta beside their weights
     torch.set_rng_state(s['torch_rng']); random.setstate(s['py_rng'])
     if 'cuda_rng' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda_rng'])
     for dl, st in zip(learn.dls.loaders, s['dl_rngs']): dl.rng.setstate(st)
