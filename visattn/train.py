@@ -163,22 +163,23 @@ def save_checkpoint(
     return tmp.replace(path)
 
 # %% ../nbs/22_train.ipynb #1d12a217
-def _read_checkpoint(path:Path) -> dict:
-    if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}")
-    if not zipfile.is_zipfile(path): raise ValueError(f"{path} is not a checkpoint torch can read: expected the zip archive torch.save writes")
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+def _read_tagged(path:Path, fmt:str, what:str) -> dict:
+    "The dictionary saved in `path`, loaded with `weights_only=True` and carrying the format tag `fmt`; `what` names the kind of file in errors."
+    if not path.is_file(): raise FileNotFoundError(f"no {what} at {path}")
+    if not zipfile.is_zipfile(path): raise ValueError(f"{path} is not a {what} torch can read: expected the zip archive torch.save writes")
+    try: d = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
-        raise ValueError(f"{path} was refused: it holds objects other than tensors and plain values ({str(e).splitlines()[0]})") from None
-    except Exception as e: raise ValueError(f"{path} is not a checkpoint torch can read: {e}") from None
-    if not isinstance(ck, dict) or ck.get('format') != CKPT_FORMAT:
-        raise ValueError(f"{path} is not a visattn checkpoint: expected format {CKPT_FORMAT!r}, got {ck.get('format') if isinstance(ck, dict) else type(ck).__name__!r}")
-    return ck
+        raise ValueError(f"{path} was refused: it holds objects other than tensors and plain values ({str(e).splitlines()[0][:200]})") from None
+    except Exception as e: raise ValueError(f"{path} is not a {what} torch can read: {str(e).splitlines()[0][:200]}") from None
+    if not isinstance(d, dict) or d.get('format') != fmt:
+        raise ValueError(f"{path} is not a visattn {what}: expected format {fmt!r}, got {d.get('format') if isinstance(d, dict) else type(d).__name__!r}")
+    return d
 
 def load_checkpoint(
     path:str|Path, # a file written by `save_checkpoint`
 ) -> tuple[nn.Module, dict]:
     "The float32 model saved in `path`, in eval mode, and the checkpoint's metadata."
-    ck = _read_checkpoint(Path(path))
+    ck = _read_tagged(Path(path), CKPT_FORMAT, 'checkpoint')
     c = ck['config']
     model = create_model(c['arch'], None if c['attn'] == 'none' else c['attn'], c['num_classes'], c['in_chans'], **c['attn_kwargs'])
     ref = model.state_dict()
@@ -265,13 +266,13 @@ class RunState(Callback):
     def __init__(self, path:str|Path, start_epoch:int=0, secs:float=0., images:int=0, train_secs:float=0.):
         self.path, self.start_epoch, self.secs, self.images, self.train_secs = Path(path), start_epoch, secs, images, train_secs
     def before_fit(self):
-        self.t0 = time.perf_counter()
-        self.learn.throughput.n, self.learn.throughput.secs = self.images, self.train_secs   # the rate covers the epochs done before
+        self.t0, t = time.perf_counter(), getattr(self.learn, 'throughput', None)   # a learner not built by `attn_learner` may lack the meter
+        if t is not None: t.n, t.secs = self.images, self.train_secs   # the rate covers the epochs done before
     def after_epoch(self):
         if self.epoch < self.start_epoch or self.epoch + 1 == self.n_epoch: return   # skipped on the way back, or the run is over
-        t = self.learn.throughput
+        t = getattr(self.learn, 'throughput', None)
         state = dict(format=RUN_STATE_FORMAT, epoch=self.epoch + 1, n_epoch=self.n_epoch, secs=self.secs + time.perf_counter() - self.t0,
-                     images=t.n, train_secs=t.secs, model=self.model.state_dict(), opt=_plain(self.opt.state_dict()),
+                     images=t.n if t else 0, train_secs=t.secs if t else 0., model=self.model.state_dict(), opt=_plain(self.opt.state_dict()),
                      torch_rng=torch.get_rng_state(), py_rng=random.getstate(), dl_rngs=[dl.rng.getstate() for dl in self.dls.loaders])
         if torch.cuda.is_available(): state['cuda_rng'] = torch.cuda.get_rng_state_all()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -285,10 +286,7 @@ def resume_run(
 ) -> RunState:
     "Load a run's state into `learn` and return the `RunState` that goes on from it."
     path = Path(path)
-    try: s = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path} is not a run state torch can read with weights_only=True: {str(e).splitlines()[0][:200]}") from None
-    if not isinstance(s, dict) or s.get('format') != RUN_STATE_FORMAT:
-        raise ValueError(f"{path} is not a visattn run state: expected format {RUN_STATE_FORMAT!r}, got {s.get('format') if isinstance(s, dict) else type(s).__name__!r}")
+    s = _read_tagged(path, RUN_STATE_FORMAT, 'run state')
     if s['n_epoch'] != epochs: raise ValueError(f"{path} is the state of a {s['n_epoch']}-epoch run, expected {epochs} epochs")
     try: learn.model.load_state_dict(s['model'])
     except RuntimeError as e: raise ValueError(f"{path} does not fit this model: {str(e).splitlines()[1].strip()[:200]}") from None
