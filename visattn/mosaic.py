@@ -29,13 +29,12 @@ from fastai.vision.core import TensorImageBW
 from .core import check_fmap, check_int
 from .data import load_fashion_mnist, FASHION_CLASSES, _Take
 from .models import conv2d, resnet_stage
-from .train import Throughput, _seed_everything, _amp_mode, save_checkpoint, _read_checkpoint, parse_spec, split_specs
+from .train import Throughput, _seed_everything, _amp_mode, save_checkpoint, _read_checkpoint, parse_spec, split_specs, offset_splitter, recipe_lr, OFFSET_LR_MULT
 
 # %% auto #0
-__all__ = ['MOSAIC_STATS', 'MOSAIC_PARTS', 'OFFSET_LAYERS', 'OFFSET_LR_MULT', 'Mosaics', 'make_mosaics', 'mosaic_dls',
-           'register_mosaic_part', 'FPN', 'part_spec', 'get_part', 'mosaic_spec', 'mosaic_label', 'MosaicNet',
-           'average_precision', 'mean_average_precision', 'subset_accuracy', 'mAP', 'offset_splitter', 'mosaic_learner',
-           'fit_mosaic', 'save_mosaic_checkpoint', 'load_mosaic_checkpoint']
+__all__ = ['MOSAIC_STATS', 'MOSAIC_PARTS', 'Mosaics', 'make_mosaics', 'mosaic_dls', 'register_mosaic_part', 'FPN', 'part_spec',
+           'get_part', 'mosaic_spec', 'mosaic_label', 'MosaicNet', 'average_precision', 'mean_average_precision',
+           'subset_accuracy', 'mAP', 'mosaic_learner', 'fit_mosaic', 'save_mosaic_checkpoint', 'load_mosaic_checkpoint']
 
 # %% ../nbs/25_mosaic.ipynb #3c166924
 class Mosaics(NamedTuple):
@@ -354,17 +353,6 @@ def mAP() -> AccumMetric:
     return AccumMetric(mean_average_precision, flatten=False, name='mAP')
 
 # %% ../nbs/25_mosaic.ipynb #bbe16f9a
-OFFSET_LAYERS = ('conv_offset', 'sampling_offsets')   # layers predicting sampling offsets: DCN's and deformable attention's
-OFFSET_LR_MULT = .1                                     # their learning rate, relative to the rest (DCNv2, Deformable DETR)
-
-def offset_splitter(
-    model:nn.Module,
-) -> list:
-    "Two parameter groups for fastai: the parameters of `OFFSET_LAYERS`, then all others."
-    off = [p for n, p in model.named_parameters() if set(n.split('.')) & set(OFFSET_LAYERS)]
-    ids = {id(p) for p in off}
-    return [off, [p for p in model.parameters() if id(p) not in ids]]
-
 def mosaic_learner(
     dls:DataLoaders, # from `mosaic_dls`
     fpn=None, # see `MosaicNet`
@@ -400,10 +388,8 @@ def fit_mosaic(
 ) -> dict:
     "Train with `fit_one_cycle` (offset layers at `OFFSET_LR_MULT`·lr); the last epoch's validation loss and metrics, training images/s and wall time."
     t0 = time.perf_counter()
-    if learn.opt is None: learn.create_opt()
-    lrs = lr if len(learn.opt.param_lists) == 1 else [lr * OFFSET_LR_MULT, *[lr] * (len(learn.opt.param_lists) - 1)]
     with nullcontext() if progress else learn.no_bar(), nullcontext() if progress else learn.no_logging():
-        learn.fit_one_cycle(epochs, lrs)
+        learn.fit_one_cycle(epochs, recipe_lr(learn, lr))
     names = learn.recorder.metric_names[2:-1]                            # after 'epoch', 'train_loss'; before 'time'
     res = {k: float(v) for k, v in zip(names, learn.recorder.values[-1][1:])}
     return res | dict(images_per_s=learn.throughput.images_per_s, fit_s=time.perf_counter() - t0)

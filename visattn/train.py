@@ -35,9 +35,9 @@ from .models import create_model, CONV_LAYERS
 from .dynamic_conv import DynamicConv2d, TemperatureAnneal
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'RUN_STATE_FORMAT', 'mechanisms', 'attn_name', 'parse_spec', 'split_specs', 'attn_spec', 'Throughput',
-           'attn_learner', 'save_checkpoint', 'load_checkpoint', 'Comparison', 'compare_attn', 'RunState', 'resume_run',
-           'plot_compare']
+__all__ = ['OFFSET_LAYERS', 'OFFSET_LR_MULT', 'CKPT_FORMAT', 'RUN_STATE_FORMAT', 'mechanisms', 'attn_name', 'parse_spec',
+           'split_specs', 'attn_spec', 'Throughput', 'offset_splitter', 'recipe_lr', 'attn_learner', 'save_checkpoint',
+           'load_checkpoint', 'Comparison', 'compare_attn', 'RunState', 'resume_run', 'plot_compare']
 
 # %% ../nbs/22_train.ipynb #cc3bf387
 def mechanisms() -> list[str]:
@@ -118,7 +118,26 @@ def _amp_mode(device:torch.device) -> AMPMode|None:
     if device.type != 'cuda': return None
     return AMPMode.BF16 if torch.cuda.is_bf16_supported() else AMPMode.FP16
 
+# %% ../nbs/22_train.ipynb #4a369f0f
+OFFSET_LAYERS = ('conv_offset', 'sampling_offsets')   # layers predicting sampling offsets: DCN's and deformable attention's
+OFFSET_LR_MULT = .1                                     # their learning rate, relative to the rest (DCNv2, Deformable DETR)
+
 # %% ../nbs/22_train.ipynb #542aa9cc
+def offset_splitter(
+    model:nn.Module,
+) -> list:
+    "Two parameter groups for fastai: the parameters of `OFFSET_LAYERS`, then all others."
+    off = [p for n, p in model.named_parameters() if set(n.split('.')) & set(OFFSET_LAYERS)]
+    ids = {id(p) for p in off}
+    return [off, [p for p in model.parameters() if id(p) not in ids]]
+
+def recipe_lr(
+    learn:Learner, # its `splitter` decides the groups
+    lr:float, # the recipe's peak rate
+) -> float|list:
+    "The peak rate of each parameter group: with `offset_splitter`, `OFFSET_LR_MULT`·`lr` for the offset layers and `lr` for the rest; otherwise `lr`."
+    return [lr * OFFSET_LR_MULT, lr] if learn.splitter is offset_splitter else lr
+
 def attn_learner(
     dls:DataLoaders, # from the data chapter
     arch:str='resnet20', # see `visattn.models.create_model`
@@ -142,6 +161,7 @@ def attn_learner(
     mode = _amp_mode(xb.device)
     if mode is not None and mixed_precision is not False: cbs.append(MixedPrecision(mode))
     elif mixed_precision: raise ValueError(f"mixed_precision=True needs the data on a GPU, got batches on {xb.device}")
+    if 'splitter' not in kwargs and offset_splitter(model)[0]: kwargs['splitter'] = offset_splitter   # DCN: offsets at a tenth
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **kwargs)
     learn.visattn_config = config
     return learn
@@ -175,11 +195,13 @@ def _read_tagged(path:Path, fmt:str, what:str) -> dict:
         raise ValueError(f"{path} is not a visattn {what}: expected format {fmt!r}, got {d.get('format') if isinstance(d, dict) else type(d).__name__!r}")
     return d
 
+def _read_checkpoint(path:Path) -> dict: return _read_tagged(path, CKPT_FORMAT, 'checkpoint')
+
 def load_checkpoint(
     path:str|Path, # a file written by `save_checkpoint`
 ) -> tuple[nn.Module, dict]:
     "The float32 model saved in `path`, in eval mode, and the checkpoint's metadata."
-    ck = _read_tagged(Path(path), CKPT_FORMAT, 'checkpoint')
+    ck = _read_checkpoint(Path(path))
     c = ck['config']
     model = create_model(c['arch'], None if c['attn'] == 'none' else c['attn'], c['num_classes'], c['in_chans'], **c['attn_kwargs'])
     ref = model.state_dict()
@@ -211,11 +233,12 @@ def _fit(learn:Learner, epochs:int, lr:float, progress:bool, state:Path|None=Non
     run = None if state is None else resume_run(learn, state, epochs) if Path(state).exists() else RunState(state)
     start, t0 = (run.start_epoch if run else 0), time.perf_counter()
     with nullcontext() if progress else learn.no_bar(), nullcontext() if progress else learn.no_logging():
-        learn.fit_one_cycle(epochs, lr, start_epoch=start, cbs=[run] if run else None)
+        learn.fit_one_cycle(epochs, recipe_lr(learn, lr), start_epoch=start, cbs=[run] if run else None)
     loss, acc = learn.recorder.values[-1][1:3]
     out = dict(accuracy=float(acc), valid_loss=float(loss), images_per_s=learn.throughput.images_per_s,
                fit_s=(run.secs if run else 0.) + time.perf_counter() - t0)
     if start: out['resumed_at_epoch'] = start
+    if learn.splitter is offset_splitter: out['offset_lr_mult'] = OFFSET_LR_MULT
     if state is not None: Path(state).unlink(missing_ok=True)   # the run is over: its result, not its state, is what remains
     return out
 
