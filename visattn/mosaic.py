@@ -29,7 +29,7 @@ from fastai.vision.core import TensorImageBW
 from .core import check_fmap, check_int
 from .data import load_fashion_mnist, FASHION_CLASSES, _Take
 from .models import conv2d, resnet_stage
-from .train import Throughput, _seed_everything, _amp_mode, save_checkpoint, _read_checkpoint, parse_spec, split_specs, offset_splitter, recipe_lr, OFFSET_LR_MULT
+from .train import Throughput, _seed_everything, _amp_mode, save_checkpoint, _read_checkpoint, parse_spec, split_specs, offset_splitter, recipe_lr
 
 # %% auto #0
 __all__ = ['MOSAIC_STATS', 'MOSAIC_PARTS', 'Mosaics', 'make_mosaics', 'mosaic_dls', 'register_mosaic_part', 'FPN', 'part_spec',

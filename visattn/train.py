@@ -311,10 +311,12 @@ def resume_run(
     path = Path(path)
     s = _read_tagged(path, RUN_STATE_FORMAT, 'run state')
     if s['n_epoch'] != epochs: raise ValueError(f"{path} is the state of a {s['n_epoch']}-epoch run, expected {epochs} epochs")
+    if learn.opt is None: learn.create_opt()
+    if len(s['opt']['hypers']) != len(learn.opt.param_lists):   # e.g. a DCN state saved before its offsets had a group of their own
+        raise ValueError(f"{path} holds the optimizer state of {len(s['opt']['hypers'])} parameter groups, expected {len(learn.opt.param_lists)}")
     try: learn.model.load_state_dict(s['model'])
     except RuntimeError as e: raise ValueError(f"{path} does not fit this model: {str(e).splitlines()[1].strip()[:200]}") from None
     learn.model.to(learn.dls.device)
-    if learn.opt is None: learn.create_opt()
     learn.opt.load_state_dict(dict(state=to_device(s['opt']['state'], learn.dls.device), hypers=L(s['opt']['hypers'])))   # momenta beside their weights
     torch.set_rng_state(s['torch_rng']); random.setstate(s['py_rng'])
     if 'cuda_rng' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda_rng'])
